@@ -1,0 +1,96 @@
+// The SQLite catalog: all SQL of the project lives in core/catalog.cpp.
+// The worker opens it writable (and is its only writer); the web programs open it
+// read-only. See core/schema.sql for the tables.
+#pragma once
+
+#include "core/civil_time.hpp"
+#include "core/error.hpp"
+#include "core/segment.hpp"
+#include "core/sqlite.hpp"
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace cctv {
+
+enum class DayState { recording, settled, converting, converted, archived };
+std::string_view to_string(DayState state);
+std::optional<DayState> parse_day_state(std::string_view text);
+
+struct CameraRow {
+  std::int64_t id = 0;
+  std::string name;
+  std::string directory;  // relative to the archive root; "" = the root
+  std::string time_zone;
+};
+
+struct DayRow {
+  std::int64_t camera_id = 0;
+  Date date;
+  DayState state = DayState::recording;
+  std::int64_t version = 0;
+  UtcMicros changed_us = 0;
+  std::int64_t segment_count = 0;
+  std::int64_t recorded_us = 0;
+  std::int64_t size_bytes = 0;
+  UtcMicros first_start_us = 0;
+  UtcMicros last_end_us = 0;
+  std::int64_t gap_count = 0;
+  std::int64_t gap_us = 0;
+};
+
+// What the catalog knows of a file, to skip unchanged files when reindexing.
+struct FileStamp {
+  std::int64_t size_bytes = 0;
+  std::int64_t mtime_ns = 0;
+};
+
+class Catalog {
+ public:
+  static constexpr int k_schema_version = 1;
+
+  // Writable: creates the file and its directory, sets WAL, applies upgrades.
+  static Result<Catalog> open_writable(const std::filesystem::path& path);
+  // Read-only, for the web programs; fails if the catalog does not exist yet.
+  static Result<Catalog> open_read_only(const std::filesystem::path& path);
+
+  // --- reads ---
+  Result<std::vector<CameraRow>> cameras();
+  Result<std::optional<CameraRow>> find_camera(std::string_view name);
+  // All days of a camera, oldest first.
+  Result<std::vector<DayRow>> days(std::int64_t camera_id);
+  Result<std::optional<DayRow>> find_day(std::int64_t camera_id, const Date& date);
+  // `date` and every later day, oldest first.
+  Result<std::vector<DayRow>> days_from(std::int64_t camera_id, const Date& date);
+  // Segments of one day in time order.
+  Result<std::vector<Segment>> segments(std::int64_t camera_id, const Date& date);
+  Result<std::map<std::string, FileStamp>> file_stamps(std::int64_t camera_id, const Date& date);
+
+  // --- writes (the worker only) ---
+  Result<std::int64_t> ensure_camera(std::string_view name, std::string_view directory,
+                                     std::string_view time_zone);
+  // Inserts or replaces a segment (by day and name) and, unless told not to (a
+  // bulk reindex refreshes each day once at the end), refreshes the day.
+  Result<void> put_segment(std::int64_t camera_id, const Segment& segment,
+                           bool refresh = true);
+  // Removes a segment; a day left without segments is removed too.
+  Result<void> remove_segment(std::int64_t camera_id, const Date& date, std::string_view name);
+  Result<void> remove_day(std::int64_t camera_id, const Date& date);
+  Result<void> set_day_state(std::int64_t camera_id, const Date& date, DayState state);
+  // Recomputes a day's aggregates from its segments (and bumps its version).
+  Result<void> refresh_day(std::int64_t camera_id, const Date& date);
+  Result<sqlite::Transaction> transaction() { return sqlite::Transaction::begin(m_db); }
+
+ private:
+  explicit Catalog(sqlite::Database db) : m_db(std::move(db)) {}
+  Result<void> migrate();
+
+  sqlite::Database m_db;
+};
+
+}  // namespace cctv

@@ -1,0 +1,295 @@
+#include "core/config.hpp"
+
+#include "core/civil_time.hpp"
+#include "core/layout.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <cstdlib>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <set>
+#include <sstream>
+
+namespace cctv {
+namespace {
+
+using Json = nlohmann::json;
+
+// Reads one JSON object, checking types and remembering which keys were used so
+// that the unknown ones can be reported with their path.
+class ObjectReader {
+ public:
+  ObjectReader(const Json& object, std::string path) : m_object(object), m_path(std::move(path)) {}
+
+  [[nodiscard]] std::string path_of(std::string_view key) const {
+    return m_path.empty() ? std::string(key) : m_path + "." + std::string(key);
+  }
+
+  const Json* find(std::string_view key) {
+    m_known.insert(std::string(key));
+    auto it = m_object.find(key);
+    return it == m_object.end() || it->is_null() ? nullptr : &*it;
+  }
+
+  Result<void> string(std::string_view key, std::string& out) {
+    if (const Json* v = find(key)) {
+      if (!v->is_string()) return type_error(key, "a string");
+      out = v->get<std::string>();
+    }
+    return {};
+  }
+
+  Result<void> boolean(std::string_view key, bool& out) {
+    if (const Json* v = find(key)) {
+      if (!v->is_boolean()) return type_error(key, "true or false");
+      out = v->get<bool>();
+    }
+    return {};
+  }
+
+  Result<void> integer(std::string_view key, int& out, int min, int max) {
+    if (const Json* v = find(key)) {
+      if (!v->is_number_integer()) return type_error(key, "an integer");
+      const auto value = v->get<std::int64_t>();
+      if (value < min || value > max) {
+        return fail(ErrorKind::invalid_argument, path_of(key) + ": " + std::to_string(value) +
+                                                     " is out of range " + std::to_string(min) +
+                                                     ".." + std::to_string(max));
+      }
+      out = static_cast<int>(value);
+    }
+    return {};
+  }
+
+  Result<void> number(std::string_view key, double& out, double min, double max) {
+    if (const Json* v = find(key)) {
+      if (!v->is_number()) return type_error(key, "a number");
+      const auto value = v->get<double>();
+      if (!std::isfinite(value) || value < min || value > max) {
+        std::ostringstream msg;
+        msg << path_of(key) << ": " << value << " is out of range " << min << ".." << max;
+        return fail(ErrorKind::invalid_argument, msg.str());
+      }
+      out = value;
+    }
+    return {};
+  }
+
+  // Calls `read` with a reader for a nested object, if present.
+  Result<void> object(std::string_view key, const std::function<Result<void>(ObjectReader&)>& read) {
+    if (const Json* v = find(key)) {
+      if (!v->is_object()) return type_error(key, "an object");
+      ObjectReader nested(*v, path_of(key));
+      if (auto r = read(nested); !r) return r;
+      return nested.check_unknown();
+    }
+    return {};
+  }
+
+  Result<void> check_unknown() const {
+    for (const auto& [key, value] : m_object.items()) {
+      if (!m_known.contains(key)) {
+        return fail(ErrorKind::invalid_argument, path_of(key) + ": unknown key");
+      }
+    }
+    return {};
+  }
+
+  Result<void> type_error(std::string_view key, std::string_view expected) const {
+    return fail(ErrorKind::invalid_argument,
+                path_of(key) + ": expected " + std::string(expected) + ", got " +
+                    m_object.at(std::string(key)).type_name());
+  }
+
+ private:
+  const Json& m_object;
+  std::string m_path;
+  std::set<std::string, std::less<>> m_known;
+};
+
+
+Result<void> read_camera(ObjectReader& r, CameraConfig& cam, const std::string& path) {
+  CCTV_TRY(r.string("cameraName", cam.name));
+  if (cam.name.empty()) {
+    return fail(ErrorKind::invalid_argument, r.path_of("cameraName") + ": missing");
+  }
+  if (!is_valid_camera_name(cam.name)) {
+    return fail(ErrorKind::invalid_argument,
+                r.path_of("cameraName") + ": \"" + cam.name +
+                    "\" is not a valid camera name (letters, digits, '_', '-', '.'; not a date "
+                    "or a reserved name)");
+  }
+  cam.directory = cam.name;
+  CCTV_TRY(r.string("directory", cam.directory));
+  if (cam.directory == ".") cam.directory.clear();
+  if (!cam.directory.empty() && !is_valid_camera_name(cam.directory)) {
+    return fail(ErrorKind::invalid_argument,
+                r.path_of("directory") + ": \"" + cam.directory +
+                    "\" must be a plain directory name inside savePath, or \".\" for savePath");
+  }
+  CCTV_TRY(r.string("url", cam.url));
+  CCTV_TRY(r.string("ipAddress", cam.ip_address));
+  CCTV_TRY(r.string("userName", cam.user_name));
+  CCTV_TRY(r.string("password", cam.password));
+  CCTV_TRY(r.integer("frameRate", cam.frame_rate, 0, 240));
+  CCTV_TRY(r.string("resolution", cam.resolution));
+  CCTV_TRY(r.integer("videoDuration", cam.video_duration_s, 1, 3600));
+  CCTV_TRY(r.string("videoFeedId", cam.video_feed_id));
+  CCTV_TRY(r.string("timeZone", cam.time_zone));
+  if (!cam.time_zone.empty()) {
+    if (auto tz = TimeZone::load(cam.time_zone); !tz) {
+      return std::unexpected(tz.error().context(r.path_of("timeZone")));
+    }
+  }
+  (void)path;
+  return r.check_unknown();
+}
+
+Result<Config> parse(const Json& root) {
+  if (!root.is_object()) {
+    return fail(ErrorKind::invalid_argument, "top level: expected an object");
+  }
+  Config config;
+  ObjectReader r(root, "");
+  std::string save_path;
+  std::string catalog_path;
+  CCTV_TRY(r.object("storageConfig", [&](ObjectReader& s) -> Result<void> {
+    CCTV_TRY(s.string("savePath", save_path));
+    CCTV_TRY(s.string("catalogPath", catalog_path));
+    CCTV_TRY(s.boolean("clearAfterUpload", config.clear_after_upload));
+    CCTV_TRY(s.number("clearWhenFilePathReachGB", config.clear_when_path_reach_gb, 0, 1e9));
+    CCTV_TRY(s.number("minFreeGB", config.min_free_gb, 0, 1e9));
+    return {};
+  }));
+  if (save_path.empty()) {
+    return fail(ErrorKind::invalid_argument, "storageConfig.savePath: missing");
+  }
+  config.save_path = save_path;
+  if (config.save_path.is_relative()) {
+    return fail(ErrorKind::invalid_argument, "storageConfig.savePath: must be an absolute path");
+  }
+  config.catalog_path = catalog_path.empty() ? "/var/lib/cctv/catalog.sqlite" : catalog_path;
+  if (config.catalog_path.is_relative()) {
+    return fail(ErrorKind::invalid_argument,
+                "storageConfig.catalogPath: must be an absolute path");
+  }
+  CCTV_TRY(r.string("timeZone", config.time_zone));
+  if (!config.time_zone.empty()) {
+    if (auto tz = TimeZone::load(config.time_zone); !tz) {
+      return std::unexpected(tz.error().context("timeZone"));
+    }
+  }
+  CCTV_TRY(r.string("defaultCamera", config.default_camera));
+  CCTV_TRY(r.integer("daysToKeep", config.days_to_keep, 0, 100000));
+  if (const Json* cams = r.find("cameras")) {
+    if (!cams->is_array()) return std::unexpected(r.type_error("cameras", "an array").error());
+    std::set<std::string> names;
+    std::set<std::string> dirs;
+    for (std::size_t i = 0; i < cams->size(); ++i) {
+      const std::string path = "cameras[" + std::to_string(i) + "]";
+      if (!(*cams)[i].is_object()) {
+        return fail(ErrorKind::invalid_argument, path + ": expected an object");
+      }
+      CameraConfig cam;
+      ObjectReader cr((*cams)[i], path);
+      CCTV_TRY(read_camera(cr, cam, path));
+      if (!names.insert(cam.name).second) {
+        return fail(ErrorKind::invalid_argument,
+                    path + ".cameraName: \"" + cam.name + "\" is used twice");
+      }
+      if (!dirs.insert(cam.directory).second) {
+        return fail(ErrorKind::invalid_argument,
+                    path + ".directory: \"" + cam.directory + "\" is used twice");
+      }
+      config.cameras.push_back(std::move(cam));
+    }
+    if (config.cameras.size() > 1 && dirs.contains("")) {
+      return fail(ErrorKind::invalid_argument,
+                  "cameras: only a single camera can use savePath itself (directory \".\")");
+    }
+  }
+  if (!config.default_camera.empty() && !config.cameras.empty()) {
+    bool found = false;
+    for (const auto& cam : config.cameras) found = found || cam.name == config.default_camera;
+    if (!found) {
+      return fail(ErrorKind::invalid_argument,
+                  "defaultCamera: \"" + config.default_camera + "\" is not in cameras");
+    }
+  }
+  CCTV_TRY(r.object("conversion", [&](ObjectReader& c) -> Result<void> {
+    CCTV_TRY(c.boolean("enabled", config.convert_enabled));
+    CCTV_TRY(c.integer("afterHours", config.convert_after_hours, 1, 100000));
+    return {};
+  }));
+  CCTV_TRY(r.object("s3Config", [&](ObjectReader& s) -> Result<void> {
+    CCTV_TRY(s.string("bucket", config.s3.bucket));
+    CCTV_TRY(s.string("region", config.s3.region));
+    CCTV_TRY(s.string("endpoint", config.s3.endpoint));
+    CCTV_TRY(s.string("prefix", config.s3.prefix));
+    CCTV_TRY(s.boolean("pathStyle", config.s3.path_style));
+    return {};
+  }));
+  CCTV_TRY(r.object("awsCredentials", [&](ObjectReader& s) -> Result<void> {
+    CCTV_TRY(s.string("accessKeyId", config.s3.access_key_id));
+    CCTV_TRY(s.string("secretAccessKey", config.s3.secret_access_key));
+    return {};
+  }));
+  CCTV_TRY(r.object("web", [&](ObjectReader& w) -> Result<void> {
+    CCTV_TRY(w.string("baseUrl", config.web_base_url));
+    CCTV_TRY(w.string("title", config.web_title));
+    CCTV_TRY(w.integer("threads", config.web_threads, 1, 64));
+    return {};
+  }));
+  if (config.web_base_url.empty() || config.web_base_url.front() != '/' ||
+      config.web_base_url.back() != '/' ||
+      config.web_base_url.find_first_of("\"'<> \t\r\n?#") != std::string::npos) {
+    return fail(ErrorKind::invalid_argument,
+                "web.baseUrl: \"" + config.web_base_url +
+                    "\" must be a URL path that starts and ends with '/'");
+  }
+  CCTV_TRY(r.check_unknown());
+  return config;
+}
+
+
+}  // namespace
+
+Result<Config> parse_config(std::string_view json, std::string_view origin) {
+  Json root = Json::parse(json, nullptr, /*allow_exceptions=*/false, /*ignore_comments=*/false);
+  if (root.is_discarded()) {
+    // Parse again with exceptions only to get the position of the error.
+    try {
+      [[maybe_unused]] Json again = Json::parse(json);
+    } catch (const Json::parse_error& e) {
+      return fail(ErrorKind::invalid_argument,
+                  std::string(origin) + ": not valid JSON (byte " + std::to_string(e.byte) + ")");
+    }
+    return fail(ErrorKind::invalid_argument, std::string(origin) + ": not valid JSON");
+  }
+  auto config = parse(root);
+  if (!config) return std::unexpected(config.error().context(origin));
+  return config;
+}
+
+Result<Config> load_config(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return fail(ErrorKind::not_found, path.string() + ": cannot open config file");
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) return fail(ErrorKind::unavailable, path.string() + ": read error");
+  return parse_config(text.str(), path.string());
+}
+
+std::filesystem::path default_config_path(const char* from_argument) {
+  if (from_argument != nullptr && *from_argument != '\0') return from_argument;
+  const char* env = std::getenv("CCTV_CONFIG");
+  if (env != nullptr && *env != '\0') return env;
+  return "/etc/cctv/config.json";
+}
+
+}  // namespace cctv

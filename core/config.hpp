@@ -1,0 +1,67 @@
+// The typed configuration, parsed once from one JSON file and passed down.
+// Every key, its unit and its default are documented in docs/config.md.
+#pragma once
+
+#include "core/error.hpp"
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace cctv {
+
+struct CameraConfig {
+  std::string name;           // cameraName: also the URL and directory name
+  std::string directory;      // relative to savePath; "" = savePath itself (legacy layout)
+  std::string url;            // source URL (rtsp://, http://...); built from ipAddress if absent
+  std::string ip_address;     // ipAddress
+  std::string user_name;      // userName
+  std::string password;       // password (secret: never logged)
+  int frame_rate = 0;         // frameRate, fps; 0 = as the camera sends
+  std::string resolution;     // resolution, "WxH"; informational
+  int video_duration_s = 10;  // videoDuration: segment length in seconds
+  std::string video_feed_id;  // videoFeedId: path of the stream on the camera
+  std::string time_zone;      // timeZone; "" = the global timeZone
+};
+
+struct S3Config {
+  std::string bucket;
+  std::string region = "us-east-1";
+  std::string endpoint;  // "" = AWS
+  std::string prefix;
+  bool path_style = false;
+  std::string access_key_id;      // awsCredentials.accessKeyId
+  std::string secret_access_key;  // awsCredentials.secretAccessKey (secret)
+  [[nodiscard]] bool enabled() const { return !bucket.empty(); }
+};
+
+struct Config {
+  std::filesystem::path save_path;      // storageConfig.savePath: the archive root
+  std::filesystem::path catalog_path;   // storageConfig.catalogPath
+  bool clear_after_upload = false;      // storageConfig.clearAfterUpload
+  double clear_when_path_reach_gb = 0;  // storageConfig.clearWhenFilePathReachGB; 0 = off
+  double min_free_gb = 1;               // storageConfig.minFreeGB
+  std::vector<CameraConfig> cameras;    // empty: discovered from savePath
+  std::string default_camera;           // defaultCamera
+  std::string time_zone;                // timeZone: default for cameras; "" = system zone
+  int days_to_keep = 0;                 // 0 = keep forever
+  int convert_after_hours = 48;         // conversion.afterHours
+  bool convert_enabled = true;          // conversion.enabled
+  S3Config s3;
+  std::string web_base_url = "/";  // web.baseUrl: URL prefix of the archive and pages
+  std::string web_title = "CCTV archive";  // web.title
+  int web_threads = 4;                     // web.threads: FastCGI accept threads
+};
+
+// Parses a config document; `origin` names it in errors ("/etc/cctv/config.json").
+// Unknown keys and wrong types are errors that name their JSON path.
+Result<Config> parse_config(std::string_view json, std::string_view origin = "config");
+Result<Config> load_config(const std::filesystem::path& path);
+
+// The config file to use: --config, else $CCTV_CONFIG, else /etc/cctv/config.json.
+std::filesystem::path default_config_path(const char* from_argument);
+
+}  // namespace cctv

@@ -1,0 +1,37 @@
+#include "core/log.hpp"
+
+#include <atomic>
+#include <cstdio>
+#include <string>
+
+namespace cctv::log {
+namespace {
+std::atomic<int> g_min_level{static_cast<int>(Level::info)};
+}
+
+void set_min_level(Level level) { g_min_level = static_cast<int>(level); }
+
+void write(Level level, std::string_view message) {
+  if (static_cast<int>(level) > g_min_level) return;
+  std::string line = "<" + std::to_string(static_cast<int>(level)) + ">";
+  for (char c : message) line += (c == '\n' || c == '\r') ? ' ' : c;  // one line per event
+  line += '\n';
+  std::fwrite(line.data(), 1, line.size(), stderr);  // stderr is unbuffered: one write
+}
+
+std::string redact_url(std::string_view url) {
+  std::string out(url);
+  const auto scheme = out.find("://");
+  const std::size_t host_start = scheme == std::string::npos ? 0 : scheme + 3;
+  const auto at = out.find('@', host_start);
+  const auto slash = out.find('/', host_start);
+  if (at != std::string::npos && (slash == std::string::npos || at < slash)) {
+    out.replace(host_start, at - host_start, "***");
+  }
+  if (const auto query = out.find('?'); query != std::string::npos) {
+    out.replace(query + 1, std::string::npos, "***");
+  }
+  return out;
+}
+
+}  // namespace cctv::log

@@ -1,0 +1,46 @@
+-- The catalog: an index of the archive, rebuildable from the files on disk
+-- (`cctv-worker --reindex`). The worker is its only writer; the web programs
+-- open it read-only. Times are UTC microseconds since the epoch.
+--
+-- Version 1. Upgrades are numbered steps in core/catalog.cpp (k_upgrades); a new
+-- step appends to that list and this file describes the newest schema.
+CREATE TABLE camera (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  directory TEXT NOT NULL,  -- relative to the archive root; '' = the root itself
+  time_zone TEXT NOT NULL   -- IANA name; '' = the system zone
+);
+
+-- One row per camera and local day directory, with aggregates of its segments
+-- kept up to date by the worker so that pages never scan segments.
+CREATE TABLE day (
+  camera_id INTEGER NOT NULL REFERENCES camera (id) ON DELETE CASCADE,
+  date TEXT NOT NULL CHECK (length(date) = 10),  -- YYYY-MM-DD, camera local time
+  state TEXT NOT NULL DEFAULT 'recording'
+    CHECK (state IN ('recording', 'settled', 'converting', 'converted', 'archived')),
+  version INTEGER NOT NULL DEFAULT 1,  -- bumped on every change: part of the ETag
+  changed_time_us INTEGER NOT NULL,
+  segment_count INTEGER NOT NULL DEFAULT 0 CHECK (segment_count >= 0),
+  recorded_us INTEGER NOT NULL DEFAULT 0,
+  size_bytes INTEGER NOT NULL DEFAULT 0,
+  first_start_time_us INTEGER,
+  last_end_time_us INTEGER,
+  gap_count INTEGER NOT NULL DEFAULT 0,
+  gap_us INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (camera_id, date)
+) WITHOUT ROWID;
+
+CREATE TABLE segment (
+  id INTEGER PRIMARY KEY,
+  camera_id INTEGER NOT NULL,
+  date TEXT NOT NULL,
+  name TEXT NOT NULL,  -- file name inside the day directory
+  start_time_us INTEGER NOT NULL,
+  duration_us INTEGER NOT NULL CHECK (duration_us > 0),
+  size_bytes INTEGER NOT NULL CHECK (size_bytes >= 0),
+  codec TEXT NOT NULL DEFAULT '',  -- e.g. 'h264 640x360'; a change is a discontinuity
+  mtime_ns INTEGER NOT NULL DEFAULT 0,
+  UNIQUE (camera_id, date, name),
+  FOREIGN KEY (camera_id, date) REFERENCES day (camera_id, date) ON DELETE CASCADE
+);
+CREATE INDEX segment_by_day_time ON segment (camera_id, date, start_time_us);

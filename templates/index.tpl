@@ -1,0 +1,82 @@
+{{%AUTOESCAPE context="HTML"}}
+{{! Index page: recordings per camera, grouped by month, newest first.
+    Dictionary: see docs/frontend.md. Every URL comes complete from the C++ side;
+    BASE_URL only prefixes the index link and the static assets.
+    Text that needs a space between two tags stays on one line, so the page reads
+    the same with ctemplate's STRIP_WHITESPACE. }}
+<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="color-scheme" content="light dark">
+<title>{{TITLE}}</title>
+<link rel="icon" href="{{BASE_URL}}assets/favicon.svg" type="image/svg+xml">
+<link rel="stylesheet" href="{{BASE_URL}}assets/style.css">
+</head>
+<body>
+<header class="site">
+<h1><a href="{{BASE_URL}}">{{TITLE}}</a></h1>
+<p class="meta">Generated {{GENERATED_AT}}</p>
+</header>
+<main>
+{{#NO_CAMERAS}}
+<p class="empty">No cameras are configured.</p>
+{{/NO_CAMERAS}}
+{{#CAMERA}}
+<section class="camera" data-camera="{{CAMERA_NAME}}">
+<h2>{{CAMERA_NAME}}</h2>
+<p class="meta">{{DAY_COUNT}} days, {{TOTAL_SIZE}}, time zone {{TIME_ZONE}}</p>
+<ul class="links">
+<li><a class="live" href="{{CAMERA_LIVE_URL}}">Watch live</a></li>
+<li><a class="playlist" href="{{CAMERA_LIVE_PLAYLIST_URL}}" type="application/vnd.apple.mpegurl">Live playlist (.m3u8)</a></li>
+</ul>
+{{#NO_DAYS}}
+<p class="empty">No recordings yet.</p>
+{{/NO_DAYS}}
+{{#MONTH}}
+<section class="month" data-month="{{MONTH_ID}}">
+<h3>{{MONTH_LABEL}}</h3>
+<div class="table-wrap">
+<table class="days">
+<caption class="visually-hidden">{{CAMERA_NAME}}, {{MONTH_LABEL}}</caption>
+<thead>
+<tr>
+<th scope="col">Date</th>
+<th scope="col">Recorded</th>
+<th scope="col" class="num">Gaps</th>
+<th scope="col" class="num">Size</th>
+<th scope="col">State</th>
+<th scope="col">Links</th>
+</tr>
+</thead>
+<tbody>
+{{#DAY}}
+<tr data-date="{{DATE}}" data-state="{{STATE}}">
+<th scope="row"><time datetime="{{DATE}}">{{DATE}}</time> <span class="weekday">{{WEEKDAY}}</span></th>
+<td><data value="{{RECORDED_SECONDS}}">{{RECORDED}}</data> <small class="range">{{FIRST_TIME}}–{{LAST_TIME}}</small></td>
+<td class="num">{{GAPS}} <small>({{GAP_TIME}})</small></td>
+<td class="num"><data value="{{SIZE_BYTES}}">{{SIZE}}</data> <small>{{SEGMENTS}} segments</small></td>
+<td><span class="state state-{{STATE}}">{{STATE}}</span></td>
+<td>
+<ul class="links">
+<li><a class="watch" href="{{WATCH_URL}}">Watch</a></li>
+<li><a class="playlist" href="{{PLAYLIST_URL}}" type="application/vnd.apple.mpegurl">Playlist (.m3u8)</a></li>
+<li><a class="live" href="{{LIVE_URL}}">Live</a></li>
+{{#HAS_DOWNLOAD}}
+<li><a class="download" href="{{DOWNLOAD_URL}}" download>Download</a></li>
+{{/HAS_DOWNLOAD}}
+</ul>
+</td>
+</tr>
+{{/DAY}}
+</tbody>
+</table>
+</div>
+</section>
+{{/MONTH}}
+</section>
+{{/CAMERA}}
+</main>
+</body>
+</html>

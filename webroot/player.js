@@ -1,0 +1,168 @@
+// CCTV archive player: plays /playlist.m3u8 with hls.js (or the browser's own HLS)
+// and shows the wall-clock time of the current frame from #EXT-X-PROGRAM-DATE-TIME.
+// Query: camera, date (YYYY-MM-DD), live=1, or src (a same-origin path). See docs/frontend.md.
+'use strict';
+(function () {
+  const params = new URLSearchParams(location.search);
+  const camera = params.get('camera') || '';
+  const date = params.get('date') || '';
+  const live = params.get('live') === '1';
+  const video = document.getElementById('video');
+  const clock = document.getElementById('clock');
+  const errorBox = document.getElementById('error');
+  // Read by the browser tests (tests/browser/).
+  const state = window.cctvPlayer = { hls: null, errors: [], fatal: null, frags: 0 };
+  let currentFrag = null;
+  let navDate = '';
+
+  const pad = (n, width = 2) => String(n).padStart(width, '0');
+
+  function formatLocal(d) {
+    return pad(d.getFullYear(), 4) + '-' + pad(d.getMonth() + 1) + '-' + pad(d.getDate()) + ' ' +
+           pad(d.getHours()) + ':' + pad(d.getMinutes()) + ':' + pad(d.getSeconds());
+  }
+
+  function addDays(ymd, n) {
+    const [y, m, d] = ymd.split('-').map(Number);
+    return new Date(Date.UTC(y, m - 1, d + n)).toISOString().slice(0, 10);
+  }
+
+  const isDate = s => /^\d{4}-\d{2}-\d{2}$/.test(s) && addDays(s, 0) === s;
+
+  // "?a=1&b=2" from [name, value] pairs, leaving out empty values.
+  function query(pairs) {
+    const q = pairs.filter(p => p[1]).map(p => p[0] + '=' + encodeURIComponent(p[1]));
+    return q.length ? '?' + q.join('&') : '';
+  }
+
+  const playerUrl = pairs => '/player.html' + query(pairs);
+
+  // src must be a path on this server: "/..." but not "//host" (nor "/\host",
+  // which browsers read the same way).
+  function safeSrc(src) {
+    if (!src.startsWith('/') || src.startsWith('//') || /[\\\s\x00-\x1f]/.test(src)) return null;
+    return new URL(src, location.href).origin === location.origin ? src : null;
+  }
+
+  function playlistUrl() {
+    if (params.has('src')) return safeSrc(params.get('src'));
+    // Without a date, play live: the server redirects ?live=1 to the newest day.
+    return '/playlist.m3u8' + query([['camera', camera], ['date', date], ['live', live || !date ? '1' : '']]);
+  }
+
+  function showLink(id, href) {
+    const a = document.getElementById(id);
+    a.href = href;
+    a.parentElement.hidden = false;
+  }
+
+  function updateNav(day) {
+    if (!isDate(day) || day === navDate) return;
+    navDate = day;
+    showLink('prev', playerUrl([['camera', camera], ['date', addDays(day, -1)]]));
+    showLink('next', playerUrl([['camera', camera], ['date', addDays(day, 1)]]));
+  }
+
+  function showError(message) {
+    errorBox.textContent = message;
+  }
+
+  // The wall-clock time of the frame on screen, or null before the first fragment.
+  function wallClock() {
+    const hls = state.hls;
+    if (hls) {
+      if (hls.playingDate) return hls.playingDate;
+      const f = currentFrag;
+      if (f && f.programDateTime !== null) return new Date(f.programDateTime + (video.currentTime - f.start) * 1000);
+      return null;
+    }
+    const start = video.getStartDate ? video.getStartDate().getTime() : NaN;  // native HLS (Safari)
+    return Number.isNaN(start) ? null : new Date(start + video.currentTime * 1000);
+  }
+
+  function tick() {
+    const d = wallClock();
+    if (!d || Number.isNaN(d.getTime())) return;
+    const text = formatLocal(d);
+    if (clock.textContent !== text) clock.textContent = text;
+    if (!date || live) updateNav(text.slice(0, 10));
+  }
+
+  // The server explains a refused playlist in a one-line plain-text body.
+  async function explain(url, fallback) {
+    try {
+      const r = await fetch(url, { cache: 'no-store' });
+      if (r.ok) return fallback;
+      const body = (await r.text()).trim();
+      const reason = body && !body.startsWith('<') ? body.split('\n')[0].slice(0, 200) : r.statusText;
+      return 'Cannot load the playlist: ' + r.status + (reason ? ' ' + reason : '');
+    } catch (e) {
+      return 'Cannot load the playlist: ' + e.message;
+    }
+  }
+
+  async function fail(url, details) {
+    if (/^(manifest|level)Load/.test(details)) {
+      showError(await explain(url, 'Cannot load the playlist (' + details + ').'));
+    } else if (/Codec/.test(details)) {
+      showError('This browser cannot decode this recording (converted days are H.265). ' +
+                'Open the playlist in a player such as VLC, or download the day.');
+    } else {
+      showError('Playback stopped: ' + details);
+    }
+  }
+
+  function startHls(url) {
+    // A chosen date plays from its start, even when the playlist is live.
+    const hls = state.hls = new Hls({ startPosition: date ? 0 : -1 });
+    hls.on(Hls.Events.FRAG_LOADED, () => { state.frags++; });
+    hls.on(Hls.Events.FRAG_CHANGED, (event, data) => { currentFrag = data.frag; });
+    hls.on(Hls.Events.MANIFEST_PARSED, () => { video.play().catch(() => {}); });
+    hls.on(Hls.Events.ERROR, (event, data) => {
+      state.errors.push(data.details);
+      if (!data.fatal) return;
+      state.fatal = data.details;
+      hls.stopLoad();
+      fail(url, data.details);
+    });
+    hls.loadSource(url);
+    hls.attachMedia(video);
+  }
+
+  function startNative(url) {
+    video.addEventListener('error', () => {
+      state.errors.push('nativeError');
+      state.fatal = 'nativeError';
+      explain(url, 'The browser could not play this playlist.').then(showError);
+    });
+    video.src = url;
+    video.play().catch(() => {});
+  }
+
+  const label = params.has('src') ? params.get('src')
+    : [camera, date || 'latest', live || !date ? 'live' : ''].filter(Boolean).join(' · ');
+  document.getElementById('title').textContent = label;
+  document.title = label + ' · CCTV archive';
+  showLink('live', playerUrl([['camera', camera], ['live', '1']]));
+  if (isDate(date)) updateNav(date);
+  // timeupdate alone comes only every 250 ms or so: the seconds would tick late.
+  video.addEventListener('timeupdate', tick);
+  setInterval(tick, 100);
+
+  const url = playlistUrl();
+  if (!url) {
+    state.fatal = 'badSrc';
+    showError('Refusing to play this src: only playlist paths on this server (starting with a single "/") are allowed.');
+    return;
+  }
+  showLink('playlist', url);
+  if (window.Hls && Hls.isSupported()) {
+    startHls(url);
+  } else if (video.canPlayType('application/vnd.apple.mpegurl')) {
+    startNative(url);
+  } else {
+    state.fatal = 'unsupported';
+    showError(window.Hls ? 'This browser cannot play HLS video. Open the playlist in a player such as VLC.'
+                         : 'The player library /assets/hls.min.js did not load.');
+  }
+})();
