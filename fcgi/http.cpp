@@ -1,0 +1,112 @@
+#include "fcgi/http.hpp"
+
+#include "core/civil_time.hpp"
+
+namespace cctv::web {
+
+std::string_view status_text(int status) {
+  switch (status) {
+    case 200: return "OK";
+    case 302: return "Found";
+    case 304: return "Not Modified";
+    case 400: return "Bad Request";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 414: return "URI Too Long";
+    case 500: return "Internal Server Error";
+    case 503: return "Service Unavailable";
+    case 504: return "Gateway Timeout";
+    default: return "Unknown";
+  }
+}
+
+Response text_response(int status, std::string_view reason) {
+  Response r;
+  r.status = status;
+  r.header("Content-Type", "text/plain; charset=utf-8");
+  r.header("Cache-Control", "no-store");
+  std::string line;
+  line.reserve(reason.size() + 1);
+  for (char c : reason) line += (c == '\n' || c == '\r') ? ' ' : c;
+  line += '\n';
+  r.body = std::make_shared<const std::string>(std::move(line));
+  return r;
+}
+
+int status_for(ErrorKind kind) {
+  switch (kind) {
+    case ErrorKind::invalid_argument: return 400;
+    case ErrorKind::not_found: return 404;
+    case ErrorKind::unavailable: return 503;
+    case ErrorKind::timeout: return 504;
+    case ErrorKind::data_loss:
+    case ErrorKind::internal: return 500;
+  }
+  return 500;
+}
+
+Response error_response(const Error& error) {
+  return text_response(status_for(error.kind), error.message);
+}
+
+std::string serialize_head(const Response& response, std::size_t content_length) {
+  std::string head = "Status: " + std::to_string(response.status) + " " +
+                     std::string(status_text(response.status)) + "\r\n";
+  for (const auto& [name, value] : response.headers) {
+    head += name;
+    head += ": ";
+    head += value;
+    head += "\r\n";
+  }
+  if (response.status != 304) head += "Content-Length: " + std::to_string(content_length) + "\r\n";
+  head += "\r\n";
+  return head;
+}
+
+bool not_modified(const Request& request, std::string_view etag, std::int64_t last_modified_s) {
+  if (!request.if_none_match.empty()) {
+    std::string_view list = request.if_none_match;
+    if (list == "*") return true;
+    // A comma-separated list of (possibly weak) entity tags; compare weakly.
+    while (!list.empty()) {
+      const auto comma = list.find(',');
+      std::string_view item = list.substr(0, comma);
+      while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+      while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+      if (item.starts_with("W/")) item.remove_prefix(2);
+      std::string_view ours = etag;
+      if (ours.starts_with("W/")) ours.remove_prefix(2);
+      if (item == ours) return true;
+      if (comma == std::string_view::npos) break;
+      list.remove_prefix(comma + 1);
+    }
+    return false;
+  }
+  if (!request.if_modified_since.empty()) {
+    auto since = parse_http_date(request.if_modified_since);
+    return since && last_modified_s <= *since;
+  }
+  return false;
+}
+
+std::string url_encode(std::string_view value) {
+  static constexpr char k_hex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(value.size());
+  for (unsigned char c : value) {
+    const bool unreserved = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+                            (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' ||
+                            c == '~';
+    if (unreserved) {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += k_hex[c >> 4];
+      out += k_hex[c & 0xf];
+    }
+  }
+  return out;
+}
+
+}  // namespace cctv::web

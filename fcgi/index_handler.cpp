@@ -1,0 +1,155 @@
+#include "fcgi/index_handler.hpp"
+
+#include "core/log.hpp"
+#include "fcgi/etag.hpp"
+#include "fcgi/human.hpp"
+#include "fcgi/query.hpp"
+
+#include <ctemplate/template.h>
+
+#include <chrono>
+
+namespace cctv::web {
+
+extern const std::string_view k_index_template;
+
+namespace {
+
+constexpr const char* k_template_name = "index.tpl";
+
+std::string player_url(const Config& config, const CameraRow& camera,
+                       const std::string& date, bool live) {
+  std::string url = config.web_base_url + "player.html?camera=" + url_encode(camera.name);
+  if (!date.empty()) url += "&date=" + date;
+  if (live) url += "&live=1";
+  return url;
+}
+
+std::string playlist_url(const Config& config, const CameraRow& camera,
+                         const std::string& date, bool live) {
+  std::string url = config.web_base_url + "playlist.m3u8?camera=" + url_encode(camera.name);
+  if (!date.empty()) url += "&date=" + date;
+  if (live) url += "&live=1";
+  return url;
+}
+
+void fill_day(ctemplate::TemplateDictionary& dict, const Config& config,
+              const CameraRow& camera, const TimeZone& zone, const DayRow& day) {
+  const std::string date = format_date(day.date);
+  const LocalTime first = zone.to_local(day.first_start_us);
+  const LocalTime last = zone.to_local(day.last_end_us);
+  dict.SetValue("DATE", date);
+  dict.SetValue("WEEKDAY", std::string(weekday_short(day.date)));
+  dict.SetValue("FIRST_TIME", format_hhmmss(first.hour * 3600 + first.minute * 60 + first.second));
+  // A day that runs to midnight ends at 24:00, not at 00:00 of the next day.
+  const bool to_midnight = last.date != day.date && last.hour == 0 && last.minute == 0;
+  dict.SetValue("LAST_TIME", to_midnight ? std::string("24:00:00")
+                                         : format_hhmmss(last.hour * 3600 + last.minute * 60 +
+                                                         last.second));
+  dict.SetValue("RECORDED", human_duration(day.recorded_us));
+  dict.SetIntValue("RECORDED_SECONDS", static_cast<long>(day.recorded_us / k_micros_per_second));
+  dict.SetIntValue("GAPS", static_cast<long>(day.gap_count));
+  dict.SetValue("GAP_TIME", human_duration(day.gap_us));
+  dict.SetValue("SIZE", human_bytes(day.size_bytes));
+  dict.SetValue("SIZE_BYTES", std::to_string(day.size_bytes));
+  dict.SetIntValue("SEGMENTS", static_cast<long>(day.segment_count));
+  dict.SetValue("STATE", std::string(to_string(day.state)));
+  dict.SetValue("WATCH_URL", player_url(config, camera, date, false));
+  dict.SetValue("PLAYLIST_URL", playlist_url(config, camera, date, false));
+  dict.SetValue("LIVE_URL", player_url(config, camera, date, true));
+  if (day.state == DayState::converted) {
+    ctemplate::TemplateDictionary* download = dict.AddSectionDictionary("HAS_DOWNLOAD");
+    download->SetValue("DOWNLOAD_URL", day_url_prefix(config, camera, day.date) + "video.mp4");
+  }
+}
+
+}  // namespace
+
+void register_index_template() {
+  ctemplate::StringToTemplateCache(k_template_name, k_index_template.data(),
+                                   k_index_template.size(), ctemplate::STRIP_BLANK_LINES);
+}
+
+Response IndexHandler::handle(const Request& request) {
+  auto response = respond(request);
+  return response ? std::move(*response) : error_response(response.error());
+}
+
+Result<Response> IndexHandler::respond(const Request& request) {
+  if (auto query = Query::parse(request.query); !query) return std::unexpected(query.error());
+  const Config& config = m_access.config();
+  auto catalog = m_access.catalog();
+  if (!catalog) return std::unexpected(catalog.error());
+  auto cameras = (*catalog)->cameras();
+  if (!cameras) return std::unexpected(cameras.error());
+
+  const auto now = std::chrono::system_clock::now();
+  const std::int64_t now_s =
+      std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
+  ctemplate::TemplateDictionary dict("index");
+  dict.SetValue("TITLE", config.web_title);
+  dict.SetValue("BASE_URL", config.web_base_url);
+  dict.SetValue("GENERATED_AT",
+                format_date(civil_from_days(now_s / 86400)) + " " + format_hhmmss(static_cast<int>(now_s % 86400)) + " UTC");
+  if (cameras->empty()) dict.ShowSection("NO_CAMERAS");
+
+  EtagBuilder etag;
+  etag.add(config.web_base_url).add(config.web_title);
+  std::int64_t last_modified_us = 0;
+  for (const auto& camera : *cameras) {
+    auto days = (*catalog)->days(camera.id);
+    if (!days) return std::unexpected(days.error());
+    auto zone = TimeZone::load(camera.time_zone);
+    if (!zone) log::warning("cam=" + camera.name + " " + zone.error().message + "; using UTC");
+    const TimeZone tz = zone ? *zone : TimeZone::utc();
+
+    ctemplate::TemplateDictionary* cam = dict.AddSectionDictionary("CAMERA");
+    cam->SetValue("CAMERA_NAME", camera.name);
+    cam->SetValue("TIME_ZONE", camera.time_zone.empty() ? "system" : camera.time_zone);
+    cam->SetValue("CAMERA_LIVE_URL", player_url(config, camera, "", true));
+    cam->SetValue("CAMERA_LIVE_PLAYLIST_URL", playlist_url(config, camera, "", true));
+    cam->SetIntValue("DAY_COUNT", static_cast<long>(days->size()));
+    std::int64_t total = 0;
+    for (const auto& d : *days) total += d.size_bytes;
+    cam->SetValue("TOTAL_SIZE", human_bytes(total));
+    if (days->empty()) cam->ShowSection("NO_DAYS");
+    etag.add(camera.id).add(camera.name).add(camera.time_zone);
+
+    ctemplate::TemplateDictionary* month = nullptr;
+    int month_key = -1;
+    for (auto it = days->rbegin(); it != days->rend(); ++it) {  // newest first
+      const int key = it->date.year * 12 + it->date.month;
+      if (month == nullptr || key != month_key) {
+        month = cam->AddSectionDictionary("MONTH");
+        month_key = key;
+        month->SetValue("MONTH_LABEL", std::string(month_name(it->date.month)) + " " +
+                                           std::to_string(it->date.year));
+        month->SetValue("MONTH_ID", format_date(it->date).substr(0, 7));
+      }
+      fill_day(*month->AddSectionDictionary("DAY"), config, camera, tz, *it);
+      etag.add(days_from_civil(it->date)).add(it->version).add(it->segment_count);
+      last_modified_us = std::max(last_modified_us, it->changed_us);
+    }
+  }
+
+  Response response;
+  const std::string tag = etag.quoted();
+  const std::int64_t last_modified_s = last_modified_us / k_micros_per_second;
+  response.header("Content-Type", "text/html; charset=utf-8");
+  response.header("Cache-Control", "no-cache");
+  response.header("ETag", tag);
+  response.header("Last-Modified", format_http_date(last_modified_s));
+  response.header("X-Content-Type-Options", "nosniff");
+  if (not_modified(request, tag, last_modified_s)) {
+    response.status = 304;
+    return response;
+  }
+  std::string html;
+  if (!ctemplate::ExpandTemplate(k_template_name, ctemplate::STRIP_BLANK_LINES, &dict, &html)) {
+    return fail(ErrorKind::internal, "cannot expand the index template");
+  }
+  response.body = std::make_shared<const std::string>(std::move(html));
+  return response;
+}
+
+}  // namespace cctv::web

@@ -1,0 +1,51 @@
+// Caches shared by the threads of cctv-playlist. A closed day never changes, so
+// its segments and rendered playlists stay valid until its version moves on.
+#pragma once
+
+#include "core/segment.hpp"
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <tuple>
+#include <vector>
+
+namespace cctv::web {
+
+using SegmentList = std::shared_ptr<const std::vector<Segment>>;
+using Body = std::shared_ptr<const std::string>;
+
+class PlaylistCache {
+ public:
+  explicit PlaylistCache(std::size_t max_bytes = std::size_t{256} << 20) : m_max_bytes(max_bytes) {}
+
+  // Segments of a day at a given version, or null.
+  SegmentList day(std::int64_t camera_id, std::int64_t days_since_epoch, std::int64_t version);
+  void put_day(std::int64_t camera_id, std::int64_t days_since_epoch, std::int64_t version,
+               SegmentList segments);
+
+  // A rendered body for a request key whose content hash is `etag`, or null.
+  Body body(const std::string& key, const std::string& etag);
+  void put_body(const std::string& key, const std::string& etag, Body body);
+
+ private:
+  struct DayEntry {
+    std::int64_t version = 0;
+    SegmentList segments;
+  };
+  struct BodyEntry {
+    std::string etag;
+    Body body;
+  };
+  void make_room(std::size_t bytes);  // callers hold m_mutex
+
+  std::mutex m_mutex;
+  std::size_t m_max_bytes;
+  std::size_t m_bytes = 0;
+  std::map<std::tuple<std::int64_t, std::int64_t>, DayEntry> m_days;
+  std::map<std::string, BodyEntry> m_bodies;
+};
+
+}  // namespace cctv::web
