@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <ctime>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <mutex>
 #include <utility>
@@ -57,6 +58,14 @@ bool valid_zone_name(std::string_view name) {
     if (!ok) return false;
   }
   return name.find("..") == std::string_view::npos;
+}
+
+// The zoneinfo directory also holds data files that are not zones (leapseconds).
+bool is_tzif_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::array<char, 4> magic{};
+  in.read(magic.data(), magic.size());
+  return in && std::string_view(magic.data(), magic.size()) == "TZif";
 }
 
 }  // namespace
@@ -185,7 +194,8 @@ std::optional<std::int64_t> parse_http_date(std::string_view text) {
   // Only the preferred IMF-fixdate form, which is what every current client sends.
   static constexpr std::array<std::string_view, 12> k_months{
       "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-  if (text.size() != 29 || text.substr(3, 2) != ", " || text.substr(25) != " GMT") {
+  if (text.size() != 29 || text.substr(3, 2) != ", " || text[7] != ' ' || text[11] != ' ' ||
+      text[16] != ' ' || text.substr(25) != " GMT") {
     return std::nullopt;
   }
   auto day = parse_digits(text.substr(5, 2));
@@ -207,7 +217,8 @@ Result<TimeZone> TimeZone::load(std::string name) {
     return fail(ErrorKind::invalid_argument, "invalid time zone name \"" + name + "\"");
   }
   std::error_code ec;
-  if (!std::filesystem::is_regular_file(zoneinfo_dir() / name, ec)) {
+  if (!std::filesystem::is_regular_file(zoneinfo_dir() / name, ec) ||
+      !is_tzif_file(zoneinfo_dir() / name)) {
     return fail(ErrorKind::invalid_argument,
                 "unknown time zone \"" + name + "\" (not in " + zoneinfo_dir().string() + ")");
   }
@@ -231,10 +242,16 @@ UtcMicros TimeZone::to_utc(const LocalTime& local) const {
     tm.tm_sec = local.second;
     tm.tm_isdst = -1;
     std::time_t t = std::mktime(&tm);
-    // For a repeated hour mktime may pick the second occurrence; prefer the first.
+    // For a repeated time mktime may pick the second occurrence; prefer the first,
+    // which is earlier by the change of offset (an hour, or 30 minutes on Lord Howe).
+    std::tm at{};
+    std::tm before{};
+    const std::time_t probe = t - 4 * 3600;
+    localtime_r(&t, &at);
+    localtime_r(&probe, &before);
     std::tm earlier{};
-    std::time_t alt = t - 3600;
-    if (localtime_r(&alt, &earlier) != nullptr && earlier.tm_hour == local.hour &&
+    std::time_t alt = t - (before.tm_gmtoff - at.tm_gmtoff);
+    if (alt < t && localtime_r(&alt, &earlier) != nullptr && earlier.tm_hour == local.hour &&
         earlier.tm_min == local.minute && earlier.tm_sec == local.second &&
         earlier.tm_mday == local.date.day) {
       t = alt;
