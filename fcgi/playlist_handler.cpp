@@ -50,8 +50,8 @@ Result<Response> PlaylistHandler::respond(const Request& request) {
   if (!catalog) return std::unexpected(catalog.error());
   const Config& config = m_access.config();
 
-  const auto date_text = query->get("date");
-  if (!date_text || date_text->empty()) {
+  const std::string_view date_text = query->get("date").value_or("");
+  if (date_text.empty()) {
     // No date: redirect to the latest day, so that the playlist URL is stable.
     auto days = (*catalog)->days(camera->id);
     if (!days) return std::unexpected(days.error());
@@ -68,10 +68,10 @@ Result<Response> PlaylistHandler::respond(const Request& request) {
     r.header("Cache-Control", "no-cache");
     return r;
   }
-  const auto date = parse_date(*date_text);
+  const auto date = parse_date(date_text);
   if (!date) {
     return fail(ErrorKind::invalid_argument,
-                "date: expected YYYY-MM-DD, got \"" + shown(*date_text) + "\"");
+                "date: expected YYYY-MM-DD, got \"" + shown(date_text) + "\"");
   }
 
   std::vector<DayRow> days;
