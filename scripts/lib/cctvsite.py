@@ -1,0 +1,288 @@
+#!/usr/bin/python3
+"""Generates what a CCTV archive site needs around the C++ programs.
+
+Shared by scripts/serve, tests/integration and bench/ (stdlib only):
+
+  cctvsite.py config --out FILE --save-path DIR --catalog FILE [--title T]
+      writes a CCTV config (cameras omitted: discovered from the archive root)
+  cctvsite.py get --config FILE KEY
+      prints storageConfig.savePath / storageConfig.catalogPath / web.baseUrl
+  cctvsite.py nginx --config FILE --runtime DIR --listen ADDR --webroot DIR
+                    --index-socket PATH --playlist-socket PATH [--upload-user USER:PASSWORD]
+      renders nginx/nginx.conf.in + nginx/cctv-site.conf.in into DIR (nginx.conf,
+      cctv-site.conf, htpasswd) and creates the directories nginx writes to.
+
+Then: nginx -p DIR -c DIR/nginx.conf -e DIR/logs/error.log
+"""
+import argparse
+import grp
+import json
+import os
+import pwd
+import re
+import subprocess
+import sys
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+TEMPLATE_DIR = os.path.join(REPO, "nginx")
+
+# Names the web front end uses: never cameras (core/layout.cpp is_reserved_name).
+RESERVED = ["assets", "upload", "api", "live", "playlist.m3u8", "playlist.php", "player.html",
+            "index.html", "favicon.ico", "favicon.svg"]
+DATE_RE = r"\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])"
+HHMMSS_RE = r"(?:[01]\d|2[0-3])[0-5]\d[0-5]\d"
+# A camera name or directory as a path segment: [A-Za-z0-9][A-Za-z0-9_.-]{0,63}, not a date,
+# not reserved (core/layout.cpp is_valid_camera_name).
+CAMERA_RE = (r"(?!(?:%s|\d{4}-\d{2}-\d{2})/)[A-Za-z0-9][A-Za-z0-9_.-]{0,63}"
+             % "|".join(re.escape(n) for n in RESERVED))
+NEVER_RE = r"(?!)"
+
+SECURITY_HEADERS = ('add_header X-Content-Type-Options "nosniff" always; '
+                    'add_header Referrer-Policy "same-origin" always; '
+                    'add_header X-Frame-Options "SAMEORIGIN" always;')
+# hls.js feeds the <video> through MediaSource (blob: URLs) and may run a blob: worker.
+CSP = ("default-src 'self'; img-src 'self' data:; media-src 'self' blob:; "
+       "worker-src 'self' blob:; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+       "frame-ancestors 'self'; form-action 'self'")
+
+DATE_DIR = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def load_config(path):
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)
+
+
+def config_value(cfg, key):
+    storage = cfg.get("storageConfig", {})
+    if key == "savePath":
+        return storage.get("savePath", "")
+    if key == "catalogPath":
+        return storage.get("catalogPath", "/var/lib/cctv/catalog.sqlite")
+    if key == "baseUrl":
+        return cfg.get("web", {}).get("baseUrl", "/")
+    raise KeyError(key)
+
+
+def write_config(out, save_path, catalog, title="CCTV archive", extra=None):
+    """A minimal config: cameras omitted, so the programs discover them."""
+    cfg = {
+        "storageConfig": {"savePath": os.path.abspath(save_path),
+                          "catalogPath": os.path.abspath(catalog)},
+        "timeZone": "UTC",
+        "web": {"baseUrl": "/", "title": title},
+    }
+    if extra:
+        cfg.update(extra)
+    tmp = out + ".part"
+    with open(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w", encoding="utf-8") as f:
+        json.dump(cfg, f, indent=2)
+        f.write("\n")
+    os.replace(tmp, out)
+    return cfg
+
+
+def _alternation(names):
+    return "(?:%s)" % "|".join(re.escape(n) for n in names) if names else NEVER_RE
+
+
+def camera_dir_prefixes(cfg, save_path):
+    """(served, upload) regex prefixes for the camera directory part of archive URLs.
+
+    Each is "" (legacy root only), "X/" (a camera directory is required) or "(?:X/)?".
+    Configured cameras: exactly their directories. Discovered cameras: any valid name,
+    and uploads follow the root's layout as found now (a legacy root with day directories
+    takes legacy uploads only; a root with camera directories takes camera uploads only;
+    an empty root takes both, and the first upload decides).
+    """
+    cameras = cfg.get("cameras")
+    if cameras:
+        dirs = []
+        legacy = False
+        for cam in cameras:
+            d = cam.get("directory", cam.get("cameraName", ""))
+            if d in ("", "."):
+                legacy = True
+            else:
+                dirs.append(d)
+        alt = _alternation(dirs)
+        if legacy and dirs:
+            prefix = "(?:%s/)?" % alt
+        elif legacy:
+            prefix = ""
+        else:
+            prefix = "%s/" % alt
+        return prefix, prefix
+    served = "(?:%s/)?" % CAMERA_RE
+    try:
+        entries = [e for e in os.listdir(save_path) if not e.startswith(".")]
+    except OSError:
+        entries = []
+    has_days = any(DATE_DIR.match(e) and os.path.isdir(os.path.join(save_path, e)) for e in entries)
+    has_cams = any(not DATE_DIR.match(e) and os.path.isdir(os.path.join(save_path, e)) for e in entries)
+    if has_days:
+        upload = ""
+    elif has_cams:
+        upload = "%s/" % CAMERA_RE
+    else:
+        upload = served
+    return served, upload
+
+
+def hash_password(password):
+    out = subprocess.run(["openssl", "passwd", "-6", "-stdin"], input=password + "\n",
+                         capture_output=True, text=True, check=True)
+    return out.stdout.strip()
+
+
+def user_line(save_path):
+    """nginx workers run as the archive's owner when nginx is started as root."""
+    if os.geteuid() != 0:
+        return ""
+    st = os.stat(save_path)
+    try:
+        user = pwd.getpwuid(st.st_uid).pw_name
+        group = grp.getgrgid(st.st_gid).gr_name
+    except KeyError:
+        user, group = "nobody", "nogroup"
+    return "user %s %s;" % (user, group)
+
+
+def upload_temp_dir(runtime, save_path):
+    """A body temp dir on the archive's filesystem, so that a PUT ends in a rename()."""
+    tmp = os.path.join(runtime, "tmp", "upload")
+    if os.stat(runtime).st_dev == os.stat(save_path).st_dev:
+        return tmp
+    return os.path.join(save_path, ".upload-tmp")  # a dot-dir: never served, never indexed
+
+
+def render(template, values, upload):
+    """Fills @NAME@ placeholders in directives (comments keep them, as documentation)."""
+    keys = sorted(values, key=len, reverse=True)  # @BASE_RE@ before @BASE@
+    out = []
+    for line in template.splitlines():
+        stripped = line.lstrip()
+        if stripped.startswith("#@upload "):
+            if not upload:
+                continue
+            line = line.replace("#@upload ", "", 1)
+        elif stripped.startswith("#@noupload "):
+            if upload:
+                continue
+            line = line.replace("#@noupload ", "", 1)
+        if not line.lstrip().startswith("#"):
+            for key in keys:
+                line = line.replace("@%s@" % key, values[key])
+            left = re.findall(r"@[A-Z_]+@", line)
+            if left:
+                raise SystemExit("cctvsite: unknown placeholders %s" % left)
+        out.append(line)
+    return "\n".join(out) + "\n"
+
+
+def generate_nginx(config, runtime, listen, webroot, index_socket, playlist_socket,
+                   upload_users=(), error_log=None, access_log=None, workers="2",
+                   mime_types="/etc/nginx/mime.types"):
+    cfg = load_config(config)
+    save_path = config_value(cfg, "savePath")
+    base = config_value(cfg, "baseUrl")
+    if not save_path or not os.path.isabs(save_path):
+        raise SystemExit("cctvsite: storageConfig.savePath must be an absolute path")
+    if not (base.startswith("/") and base.endswith("/")):
+        raise SystemExit("cctvsite: web.baseUrl must start and end with '/'")
+    runtime = os.path.abspath(runtime)
+    for d in ("logs", "cache", "tmp/body", "tmp/proxy", "tmp/fastcgi", "tmp/uwsgi", "tmp/scgi",
+              "tmp/upload"):
+        os.makedirs(os.path.join(runtime, d), exist_ok=True)
+    os.makedirs(save_path, exist_ok=True)
+    served, upload = camera_dir_prefixes(cfg, save_path)
+    htpasswd = os.path.join(runtime, "htpasswd")
+    if upload_users:
+        lines = []
+        for spec in upload_users:
+            user, sep, password = spec.partition(":")
+            if not sep or not user or ":" in user or not password:
+                raise SystemExit("cctvsite: --upload-user wants USER:PASSWORD")
+            lines.append("%s:%s\n" % (user, hash_password(password)))
+        fd = os.open(htpasswd, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o640)
+        with os.fdopen(fd, "w") as f:
+            f.writelines(lines)
+    values = {
+        "LISTEN": listen,
+        "ARCHIVE_ROOT": os.path.abspath(save_path).rstrip("/") or "/",
+        "WEBROOT": os.path.abspath(webroot),
+        "CACHE_DIR": os.path.join(runtime, "cache"),
+        "INDEX_SOCKET": os.path.abspath(index_socket),
+        "PLAYLIST_SOCKET": os.path.abspath(playlist_socket),
+        "BASE": base,
+        "BASE_RE": re.escape(base).replace("\\/", "/"),
+        "DATE_RE": DATE_RE,
+        "HHMMSS_RE": HHMMSS_RE,
+        "CAMERA_RE": CAMERA_RE,
+        "CAMDIR_PREFIX_RE": served,
+        "UPLOAD_CAMDIR_PREFIX_RE": upload,
+        "UPLOAD_HTPASSWD": htpasswd,
+        "UPLOAD_TEMP": upload_temp_dir(runtime, save_path),
+        "SECURITY_HEADERS": SECURITY_HEADERS,
+        "CSP": CSP,
+    }
+    with open(os.path.join(TEMPLATE_DIR, "cctv-site.conf.in"), encoding="utf-8") as f:
+        site = render(f.read(), values, bool(upload_users))
+    site_path = os.path.join(runtime, "cctv-site.conf")
+    with open(site_path, "w", encoding="utf-8") as f:
+        f.write(site)
+    main_values = {
+        "USER_LINE": user_line(save_path),
+        "WORKERS": str(workers),
+        "RUNTIME": runtime,
+        "ERROR_LOG": error_log or os.path.join(runtime, "logs", "error.log"),
+        "ACCESS_LOG": (access_log or os.path.join(runtime, "logs", "access.log")) + " cctv"
+        if access_log != "off" else "off",
+        "MIME_TYPES": mime_types,
+        "SITE_CONF": site_path,
+    }
+    with open(os.path.join(TEMPLATE_DIR, "nginx.conf.in"), encoding="utf-8") as f:
+        main = render(f.read(), main_values, False)
+    conf_path = os.path.join(runtime, "nginx.conf")
+    with open(conf_path, "w", encoding="utf-8") as f:
+        f.write(main)
+    return conf_path
+
+
+def main(argv):
+    ap = argparse.ArgumentParser(prog="cctvsite.py", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    c = sub.add_parser("config", help="write a CCTV config with discovered cameras")
+    c.add_argument("--out", required=True)
+    c.add_argument("--save-path", required=True)
+    c.add_argument("--catalog", required=True)
+    c.add_argument("--title", default="CCTV archive")
+    g = sub.add_parser("get", help="print one value of a CCTV config")
+    g.add_argument("--config", required=True)
+    g.add_argument("key", choices=["savePath", "catalogPath", "baseUrl"])
+    n = sub.add_parser("nginx", help="render the nginx config into a runtime directory")
+    n.add_argument("--config", required=True)
+    n.add_argument("--runtime", required=True)
+    n.add_argument("--listen", default="127.0.0.1:8080")
+    n.add_argument("--webroot", required=True)
+    n.add_argument("--index-socket", required=True)
+    n.add_argument("--playlist-socket", required=True)
+    n.add_argument("--upload-user", action="append", default=[])
+    n.add_argument("--error-log")
+    n.add_argument("--access-log")
+    n.add_argument("--workers", default="2")
+    a = ap.parse_args(argv)
+    if a.cmd == "config":
+        write_config(a.out, a.save_path, a.catalog, a.title)
+    elif a.cmd == "get":
+        print(config_value(load_config(a.config), a.key))
+    else:
+        print(generate_nginx(a.config, a.runtime, a.listen, a.webroot, a.index_socket,
+                             a.playlist_socket, a.upload_user, a.error_log, a.access_log,
+                             a.workers))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
