@@ -266,6 +266,10 @@ Result<Config> parse_config(std::string_view json, std::string_view origin) {
     } catch (const Json::parse_error& e) {
       return fail(ErrorKind::invalid_argument,
                   std::string(origin) + ": not valid JSON (byte " + std::to_string(e.byte) + ")");
+    } catch (const Json::exception&) {
+      // out_of_range: a number too large for a double ("1e400").
+      return fail(ErrorKind::invalid_argument,
+                  std::string(origin) + ": not valid JSON (a number is out of range)");
     }
     return fail(ErrorKind::invalid_argument, std::string(origin) + ": not valid JSON");
   }
