@@ -23,9 +23,11 @@ std::string redact_url(std::string_view url) {
   std::string out(url);
   const auto scheme = out.find("://");
   const std::size_t host_start = scheme == std::string::npos ? 0 : scheme + 3;
-  const auto at = out.find('@', host_start);
-  const auto slash = out.find('/', host_start);
-  if (at != std::string::npos && (slash == std::string::npos || at < slash)) {
+  // Up to the last '@': FFmpeg too splits credentials at the last '@' of the authority,
+  // and a hand-typed password may even hold a raw '/' or '?'. Over-redacting a URL
+  // with an '@' in its path or query is the safe mistake.
+  const auto at = out.rfind('@');
+  if (at != std::string::npos && at >= host_start) {
     out.replace(host_start, at - host_start, "***");
   }
   if (const auto query = out.find('?'); query != std::string::npos) {
