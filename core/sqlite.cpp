@@ -136,8 +136,7 @@ Result<void> Database::exec(std::string_view sql) {
   if (rc != SQLITE_OK) {
     std::string detail = message != nullptr ? message : sqlite3_errstr(rc);
     sqlite3_free(message);
-    return fail(rc == SQLITE_BUSY ? ErrorKind::unavailable : ErrorKind::internal,
-                "sqlite: " + detail);
+    return fail(error_from(nullptr, rc, "").kind, "sqlite: " + detail);
   }
   return {};
 }
