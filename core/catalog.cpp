@@ -234,6 +234,20 @@ Result<std::map<std::string, FileStamp>> Catalog::file_stamps(std::int64_t camer
   return stamps;
 }
 
+Result<std::optional<FileStamp>> Catalog::file_stamp(std::int64_t camera_id, const Date& date,
+                                                     std::string_view name) {
+  CCTV_STATEMENT(s,
+                 "SELECT size_bytes, mtime_ns FROM segment WHERE camera_id = ?1 AND date = ?2 "
+                 "AND name = ?3");
+  s.bind(1, camera_id).bind(2, format_date(date)).bind(3, name);
+  auto row = s.step();
+  if (!row) return std::unexpected(row.error());
+  if (!*row) return std::optional<FileStamp>();
+  const FileStamp stamp{s.column_int(0), s.column_int(1)};
+  s.reset();
+  return stamp;
+}
+
 Result<std::int64_t> Catalog::ensure_camera(std::string_view name, std::string_view directory,
                                             std::string_view time_zone) {
   CCTV_STATEMENT(s,

@@ -70,6 +70,9 @@ class Catalog {
   // Segments of one day in time order.
   Result<std::vector<Segment>> segments(std::int64_t camera_id, const Date& date);
   Result<std::map<std::string, FileStamp>> file_stamps(std::int64_t camera_id, const Date& date);
+  // The stamp of one file, nullopt when the catalog does not have it.
+  Result<std::optional<FileStamp>> file_stamp(std::int64_t camera_id, const Date& date,
+                                              std::string_view name);
 
   // --- writes (the worker only) ---
   Result<std::int64_t> ensure_camera(std::string_view name, std::string_view directory,

@@ -1,0 +1,114 @@
+#include "core/av.hpp"
+
+#include "core/log.hpp"
+
+#include <array>
+#include <cerrno>
+#include <cstdarg>
+#include <mutex>
+
+namespace cctv::av {
+namespace {
+
+ErrorKind kind_of(int code) {
+  switch (code) {
+    case AVERROR(ENOENT):
+    case AVERROR_STREAM_NOT_FOUND:
+    case AVERROR_DEMUXER_NOT_FOUND:
+    case AVERROR_DECODER_NOT_FOUND:
+    case AVERROR_HTTP_NOT_FOUND: return ErrorKind::not_found;
+    case AVERROR_INVALIDDATA: return ErrorKind::data_loss;
+    case AVERROR(ETIMEDOUT):
+    case AVERROR_EXIT: return ErrorKind::timeout;  // our interrupt callbacks are timeouts
+    case AVERROR(EACCES):
+    case AVERROR(EINVAL):
+    case AVERROR_OPTION_NOT_FOUND:
+    case AVERROR_HTTP_BAD_REQUEST:
+    case AVERROR_HTTP_UNAUTHORIZED:
+    case AVERROR_HTTP_FORBIDDEN: return ErrorKind::invalid_argument;
+    case AVERROR_EOF:
+    case AVERROR(EIO):
+    case AVERROR(EAGAIN):
+    case AVERROR(ECONNREFUSED):
+    case AVERROR(ECONNRESET):
+    case AVERROR(EHOSTUNREACH):
+    case AVERROR(ENETUNREACH):
+    case AVERROR(EPIPE):
+    case AVERROR_HTTP_OTHER_4XX:
+    case AVERROR_HTTP_SERVER_ERROR: return ErrorKind::unavailable;
+    default: return ErrorKind::internal;
+  }
+}
+
+// av_log delivers a line in pieces on each thread; collect them up to the newline.
+thread_local std::string t_pending;
+thread_local int t_print_prefix = 1;
+
+void log_callback(void* object, int level, const char* format, va_list args) {
+  if (level > AV_LOG_WARNING) return;
+  std::array<char, 1024> piece{};
+  av_log_format_line2(object, level, format, args, piece.data(), static_cast<int>(piece.size()),
+                      &t_print_prefix);
+  t_pending += piece.data();
+  if (t_pending.empty() || t_pending.back() != '\n') return;
+  t_pending.pop_back();
+  const std::string line = "ffmpeg: " + t_pending;
+  t_pending.clear();
+  log::write(level <= AV_LOG_ERROR ? log::Level::error : log::Level::warning, line);
+}
+
+}  // namespace
+
+std::string error_string(int code) {
+  std::array<char, AV_ERROR_MAX_STRING_SIZE> buf{};
+  if (av_strerror(code, buf.data(), buf.size()) < 0) {
+    return "libav error " + std::to_string(code);
+  }
+  return buf.data();
+}
+
+Error error_from(int code, std::string_view what) {
+  return Error{kind_of(code), std::string(what) + ": " + error_string(code)};
+}
+
+void route_log() {
+  static std::once_flag once;
+  std::call_once(once, [] { av_log_set_callback(log_callback); });
+}
+
+void free_output_format(AVFormatContext** context) {
+  if (context == nullptr || *context == nullptr) return;
+  AVFormatContext* ctx = *context;
+  if (ctx->oformat != nullptr && (ctx->oformat->flags & AVFMT_NOFILE) == 0) avio_closep(&ctx->pb);
+  avformat_free_context(ctx);
+  *context = nullptr;
+}
+
+Result<Packet> make_packet() {
+  Packet packet(av_packet_alloc());
+  if (!packet) return fail(ErrorKind::internal, "av_packet_alloc: out of memory");
+  return packet;
+}
+
+Result<Frame> make_frame() {
+  Frame frame(av_frame_alloc());
+  if (!frame) return fail(ErrorKind::internal, "av_frame_alloc: out of memory");
+  return frame;
+}
+
+Result<InputFormat> open_input(const std::string& url, const OpenOptions& open) {
+  route_log();
+  InputFormat input(avformat_alloc_context());
+  if (!input) return fail(ErrorKind::internal, "avformat_alloc_context: out of memory");
+  if (open.interrupt != nullptr) input->interrupt_callback = *open.interrupt;
+  // avformat_open_input frees the context (and nulls the pointer) when it fails.
+  const int rc = avformat_open_input(input.out(), url.c_str(), nullptr,
+                                     open.options != nullptr ? open.options->out() : nullptr);
+  if (rc < 0) return std::unexpected(error_from(rc, "open"));
+  if (const int info = avformat_find_stream_info(input.get(), nullptr); info < 0) {
+    return std::unexpected(error_from(info, "read stream information"));
+  }
+  return input;
+}
+
+}  // namespace cctv::av

@@ -1,0 +1,86 @@
+// libav (FFmpeg) at first contact: its headers are included here once, inside
+// extern "C"; RAII owners for the objects the worker holds (formats, packets,
+// frames, codec contexts, dictionaries); AVERROR mapped to ErrorKind in one place;
+// av_log routed into cctv::log. Only targets that link `cctv_av` include this.
+#pragma once
+
+#include "core/error.hpp"
+
+extern "C" {
+#include <libavcodec/avcodec.h>
+#include <libavformat/avformat.h>
+#include <libavutil/avutil.h>
+#include <libavutil/dict.h>
+#include <libavutil/frame.h>
+}
+
+#include <string>
+#include <string_view>
+#include <utility>
+
+namespace cctv::av {
+
+// "Invalid data found when processing input" for AVERROR_INVALIDDATA (av_err2str
+// does not compile as C++).
+std::string error_string(int code);
+// An AVERROR with context, e.g. error_from(rc, "open " + path).
+Error error_from(int code, std::string_view what);
+
+// Routes av_log messages at warning level and above into cctv::log, one line each.
+// Idempotent; call once at start-up (probing calls it too).
+void route_log();
+
+// Owns a libav object freed by one of libav's `free(T**)` functions.
+template <typename T, void (*Free)(T**)>
+class Handle {
+ public:
+  Handle() = default;
+  explicit Handle(T* owned) : m_ptr(owned) {}
+  Handle(Handle&& other) noexcept : m_ptr(std::exchange(other.m_ptr, nullptr)) {}
+  Handle& operator=(Handle&& other) noexcept {
+    if (this != &other) {
+      reset();
+      m_ptr = std::exchange(other.m_ptr, nullptr);
+    }
+    return *this;
+  }
+  Handle(const Handle&) = delete;
+  Handle& operator=(const Handle&) = delete;
+  ~Handle() { reset(); }
+
+  void reset() {
+    if (m_ptr != nullptr) Free(&m_ptr);
+    m_ptr = nullptr;
+  }
+  [[nodiscard]] T* get() const { return m_ptr; }
+  T* operator->() const { return m_ptr; }
+  explicit operator bool() const { return m_ptr != nullptr; }
+  // For libav functions that fill in (or free on failure) a `T**`.
+  T** out() { return &m_ptr; }
+
+ private:
+  T* m_ptr = nullptr;
+};
+
+// Closes the AVIOContext an output format opened, then frees the context.
+void free_output_format(AVFormatContext** context);
+
+using InputFormat = Handle<AVFormatContext, avformat_close_input>;
+using OutputFormat = Handle<AVFormatContext, free_output_format>;
+using Packet = Handle<AVPacket, av_packet_free>;
+using Frame = Handle<AVFrame, av_frame_free>;
+using CodecContext = Handle<AVCodecContext, avcodec_free_context>;
+using Dictionary = Handle<AVDictionary, av_dict_free>;
+
+Result<Packet> make_packet();
+Result<Frame> make_frame();
+
+struct OpenOptions {
+  Dictionary* options = nullptr;           // format/protocol options; consumed ones are removed
+  const AVIOInterruptCB* interrupt = nullptr;  // for network sources: the way out of a stall
+};
+
+// Opens an input and reads its stream information (avformat_find_stream_info).
+Result<InputFormat> open_input(const std::string& url, const OpenOptions& open = {});
+
+}  // namespace cctv::av

@@ -1,0 +1,85 @@
+#include "worker/app.hpp"
+
+#include "core/av.hpp"
+#include "core/catalog.hpp"
+#include "core/log.hpp"
+#include "worker/cli.hpp"
+#include "worker/daemon.hpp"
+#include "worker/indexer.hpp"
+#include "worker/notifier.hpp"
+#include "worker/watcher.hpp"
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+namespace cctv::worker {
+namespace {
+
+int fail_with(const Error& error) {
+  log::error(error.message);
+  return k_exit_failure;
+}
+
+}  // namespace
+
+int run(int argc, char** argv) {
+  std::vector<std::string_view> args;
+  for (int i = 1; i < argc; ++i) args.emplace_back(argv[i]);
+  auto options = parse_options(args);
+  if (!options) {
+    std::fprintf(stderr, "cctv-worker: %s\n\n%s", options.error().message.c_str(),
+                 usage().c_str());
+    return k_exit_usage;
+  }
+  if (options->help) {
+    std::fputs(usage().c_str(), stdout);
+    return k_exit_ok;
+  }
+  log::set_min_level(options->log_level);
+  const auto path = default_config_path(options->config.empty() ? nullptr : options->config.c_str());
+  if (options->check_config) {
+    auto verdict = check_config(path);
+    if (!verdict) {
+      std::fprintf(stderr, "config error: %s\n", verdict.error().message.c_str());
+      return k_exit_failure;
+    }
+    std::printf("%s\n", verdict->c_str());
+    return k_exit_ok;
+  }
+  auto config = load_config(path);
+  if (!config) return fail_with(config.error().context("config error"));
+  av::route_log();
+  return options->reindex ? run_reindex(*config) : run_daemon(*config);
+}
+
+int run_reindex(const Config& config) {
+  auto catalog = Catalog::open_writable(config.catalog_path);
+  if (!catalog) return fail_with(catalog.error());
+  Indexer indexer(config, *catalog);
+  auto stats = indexer.reindex(true);
+  if (!stats) return fail_with(stats.error().context("reindex"));
+  return k_exit_ok;
+}
+
+int run_daemon(const Config& config) {
+  Notifier notifier;
+  auto daemon = Daemon::create(notifier);  // before any thread: signals are blocked
+  if (!daemon) return fail_with(daemon.error());
+  auto catalog = Catalog::open_writable(config.catalog_path);
+  if (!catalog) return fail_with(catalog.error());
+  Indexer indexer(config, *catalog);
+  auto watcher = Watcher::create(indexer);
+  if (!watcher) return fail_with(watcher.error());
+  indexer.set_progress([&notifier] { notifier.keepalive(); });
+  if (auto started = (*watcher)->start(); !started) return fail_with(started.error());
+  daemon->add(**watcher);
+  // Later modules (recorder, converter, S3 sync, retention) are created and added here.
+  notifier.ready(daemon->status());
+  log::notice("cctv-worker ready: " + daemon->status());
+  if (auto ran = daemon->run(); !ran) return fail_with(ran.error());
+  log::notice("cctv-worker stopped");
+  return k_exit_ok;
+}
+
+}  // namespace cctv::worker

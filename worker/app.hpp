@@ -1,0 +1,17 @@
+// cctv-worker as a program: worker/main.cpp is one line that calls run().
+#pragma once
+
+#include "core/config.hpp"
+
+namespace cctv::worker {
+
+// The whole program: parses the command line, then checks the config, rebuilds
+// the catalog, or runs the daemon. Returns the exit code.
+int run(int argc, char** argv);
+
+// --reindex: rebuilds the catalog from disk (every segment probed again); 0 or 1.
+int run_reindex(const Config& config);
+// The daemon: incremental reindex, READY=1, then the event loop until SIGTERM.
+int run_daemon(const Config& config);
+
+}  // namespace cctv::worker

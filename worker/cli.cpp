@@ -1,0 +1,97 @@
+#include "worker/cli.hpp"
+
+#include "core/layout.hpp"
+
+#include <system_error>
+
+namespace cctv::worker {
+namespace {
+
+std::optional<log::Level> parse_level(std::string_view text) {
+  if (text == "debug") return log::Level::debug;
+  if (text == "info") return log::Level::info;
+  if (text == "notice") return log::Level::notice;
+  if (text == "warning") return log::Level::warning;
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::string usage() {
+  return "usage: cctv-worker [--config FILE] [--log-level LEVEL] [--check-config | --reindex]\n"
+         "\n"
+         "Indexes the CCTV archive into the catalog and keeps it up to date.\n"
+         "\n"
+         "  --config FILE      config file (default: $CCTV_CONFIG, else /etc/cctv/config.json)\n"
+         "  --check-config     check the config, print a one-line verdict, exit 0 or 1\n"
+         "  --reindex          rebuild the catalog from the files on disk (re-probing every\n"
+         "                     segment) and exit\n"
+         "  --log-level LEVEL  debug, info (default), notice or warning\n"
+         "  --help             this text\n"
+         "\n"
+         "Without --check-config or --reindex it runs as the daemon (systemd Type=notify).\n";
+}
+
+Result<Options> parse_options(const std::vector<std::string_view>& args) {
+  Options options;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    std::string_view arg = args[i];
+    std::string_view value;
+    bool has_value = false;
+    if (const auto eq = arg.find('='); arg.starts_with("--") && eq != std::string_view::npos) {
+      value = arg.substr(eq + 1);
+      arg = arg.substr(0, eq);
+      has_value = true;
+    }
+    const bool takes_value = arg == "--config" || arg == "--log-level";
+    if (takes_value && !has_value) {
+      if (i + 1 >= args.size()) {
+        return fail(ErrorKind::invalid_argument, std::string(arg) + " needs a value");
+      }
+      value = args[++i];
+    } else if (!takes_value && has_value) {
+      return fail(ErrorKind::invalid_argument, std::string(arg) + " takes no value");
+    }
+    if (arg == "--config") {
+      if (value.empty()) return fail(ErrorKind::invalid_argument, "--config needs a file");
+      options.config = value;
+    } else if (arg == "--log-level") {
+      const auto level = parse_level(value);
+      if (!level) {
+        return fail(ErrorKind::invalid_argument,
+                    "--log-level: \"" + std::string(value) +
+                        "\" is not one of debug, info, notice, warning");
+      }
+      options.log_level = *level;
+    } else if (arg == "--check-config") {
+      options.check_config = true;
+    } else if (arg == "--reindex") {
+      options.reindex = true;
+    } else if (arg == "--help" || arg == "-h") {
+      options.help = true;
+    } else {
+      return fail(ErrorKind::invalid_argument, "unknown option \"" + std::string(arg) + "\"");
+    }
+  }
+  if (options.check_config && options.reindex) {
+    return fail(ErrorKind::invalid_argument, "--check-config and --reindex exclude each other");
+  }
+  return options;
+}
+
+Result<std::string> check_config(const std::filesystem::path& path) {
+  auto config = load_config(path);
+  if (!config) return std::unexpected(config.error());
+  std::error_code ec;
+  if (!std::filesystem::is_directory(config->save_path, ec)) {
+    return fail(ErrorKind::invalid_argument, path.string() + ": storageConfig.savePath: " +
+                                                 config->save_path.string() +
+                                                 " is not a directory");
+  }
+  const std::size_t cameras =
+      config->cameras.empty() ? discover_cameras(config->save_path).size() : config->cameras.size();
+  return "config OK: " + std::to_string(cameras) + " cameras, archive " +
+         config->save_path.string() + ", catalog " + config->catalog_path.string();
+}
+
+}  // namespace cctv::worker

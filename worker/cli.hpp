@@ -1,0 +1,40 @@
+// The command line of cctv-worker.
+//
+//   cctv-worker [--config FILE] [--log-level LEVEL] [--check-config | --reindex]
+//
+// Exit codes: 0 success, 1 failure (bad config, unreadable catalog...), 2 usage error.
+#pragma once
+
+#include "core/config.hpp"
+#include "core/error.hpp"
+#include "core/log.hpp"
+
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace cctv::worker {
+
+inline constexpr int k_exit_ok = 0;
+inline constexpr int k_exit_failure = 1;
+inline constexpr int k_exit_usage = 2;
+
+struct Options {
+  std::string config;  // --config FILE; "" = $CCTV_CONFIG, else /etc/cctv/config.json
+  bool check_config = false;
+  bool reindex = false;
+  bool help = false;
+  log::Level log_level = log::Level::info;
+};
+
+// Parses the arguments after the program name; errors are usage errors.
+Result<Options> parse_options(const std::vector<std::string_view>& args);
+std::string usage();
+
+// Loads and checks a config: "config OK: 3 cameras, archive /srv/cctv, catalog
+// /var/lib/cctv/catalog.sqlite", or the one-line error naming the JSON path. The
+// archive root must be a directory; without `cameras` they are counted in it.
+Result<std::string> check_config(const std::filesystem::path& path);
+
+}  // namespace cctv::worker
