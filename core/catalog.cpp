@@ -164,7 +164,9 @@ Result<std::optional<CameraRow>> Catalog::find_camera(std::string_view name) {
   auto row = s.step();
   if (!row) return std::unexpected(row.error());
   if (!*row) return std::optional<CameraRow>();
-  return CameraRow{s.column_int(0), s.column_text(1), s.column_text(2), s.column_text(3)};
+  CameraRow camera{s.column_int(0), s.column_text(1), s.column_text(2), s.column_text(3)};
+  s.reset();  // an unfinished statement would pin this connection to its snapshot
+  return camera;
 }
 
 Result<std::vector<DayRow>> Catalog::days(std::int64_t camera_id) {
