@@ -1,0 +1,94 @@
+// Unit tests for core/av: the RAII handles (moves free what they held), the
+// AVERROR -> ErrorKind mapping and opening inputs.
+#define BOOST_TEST_MODULE av
+#include <boost/test/unit_test.hpp>
+
+#include "core/av.hpp"
+#include "tests/unit/worker_fixture.hpp"
+
+using namespace cctv;
+using namespace cctv::test;
+
+BOOST_AUTO_TEST_CASE(packet_move_assignment_frees_the_old_packet) {
+  auto a = value_of(av::make_packet());
+  auto b = value_of(av::make_packet());
+  BOOST_TEST(av_new_packet(a.get(), 100) == 0);  // owns a buffer: ASan sees a leak if not freed
+  AVPacket* const b_raw = b.get();
+  a = std::move(b);
+  BOOST_TEST(a.get() == b_raw);
+  BOOST_TEST(!b);
+  av::Packet c(std::move(a));
+  BOOST_TEST(c.get() == b_raw);
+  BOOST_TEST(!a);
+  c = std::move(c);  // self-move keeps it
+  BOOST_TEST(c.get() == b_raw);
+  c.reset();
+  BOOST_TEST(!c);
+}
+
+BOOST_AUTO_TEST_CASE(frame_codec_context_and_dictionary_move) {
+  auto frame = value_of(av::make_frame());
+  av::Frame other;
+  other = std::move(frame);
+  BOOST_TEST(static_cast<bool>(other));
+  BOOST_TEST(!frame);
+
+  av::CodecContext codec(avcodec_alloc_context3(nullptr));
+  av::CodecContext codec2(avcodec_alloc_context3(nullptr));
+  AVCodecContext* const raw = codec.get();
+  codec2 = std::move(codec);
+  BOOST_TEST(codec2.get() == raw);
+  BOOST_TEST(!codec);
+
+  av::Dictionary dict;
+  BOOST_TEST(av_dict_set(dict.out(), "rtsp_transport", "tcp", 0) == 0);
+  av::Dictionary dict2;
+  BOOST_TEST(av_dict_set(dict2.out(), "timeout", "5000000", 0) == 0);
+  dict2 = std::move(dict);
+  BOOST_TEST(av_dict_get(dict2.get(), "rtsp_transport", nullptr, 0) != nullptr);
+  BOOST_TEST(av_dict_get(dict2.get(), "timeout", nullptr, 0) == nullptr);
+  BOOST_TEST(!dict);
+}
+
+BOOST_AUTO_TEST_CASE(input_format_move_assignment_closes_the_old_input) {
+  auto a = value_of(av::open_input(sample_ts().string()));
+  auto b = value_of(av::open_input(sample_ts().string()));
+  AVFormatContext* const b_raw = b.get();
+  BOOST_TEST(a->nb_streams == 1U);
+  a = std::move(b);
+  BOOST_TEST(a.get() == b_raw);
+  BOOST_TEST(!b);
+}
+
+BOOST_AUTO_TEST_CASE(output_format_is_freed_with_its_io) {
+  TempDir dir;
+  av::OutputFormat out;
+  BOOST_TEST(avformat_alloc_output_context2(out.out(), nullptr, "mpegts",
+                                            (dir.path() / "x.ts").c_str()) >= 0);
+  BOOST_TEST(avio_open(&out->pb, (dir.path() / "x.ts").c_str(), AVIO_FLAG_WRITE) >= 0);
+  av::OutputFormat moved;
+  moved = std::move(out);
+  BOOST_TEST(static_cast<bool>(moved));
+  moved.reset();  // closes the AVIOContext, frees the context
+  BOOST_TEST(fs::exists(dir.path() / "x.ts"));
+}
+
+BOOST_AUTO_TEST_CASE(errors_map_to_kinds_with_a_message) {
+  BOOST_TEST(av::error_from(AVERROR(ENOENT), "open x").kind == ErrorKind::not_found);
+  BOOST_TEST(av::error_from(AVERROR_INVALIDDATA, "x").kind == ErrorKind::data_loss);
+  BOOST_TEST(av::error_from(AVERROR(ETIMEDOUT), "x").kind == ErrorKind::timeout);
+  BOOST_TEST(av::error_from(AVERROR_EXIT, "x").kind == ErrorKind::timeout);
+  BOOST_TEST(av::error_from(AVERROR(ECONNREFUSED), "x").kind == ErrorKind::unavailable);
+  BOOST_TEST(av::error_from(AVERROR_HTTP_UNAUTHORIZED, "x").kind == ErrorKind::invalid_argument);
+  BOOST_TEST(av::error_from(AVERROR(ENOMEM), "x").kind == ErrorKind::internal);
+  BOOST_TEST(av::error_from(AVERROR_INVALIDDATA, "probe a.ts").message ==
+             "probe a.ts: Invalid data found when processing input");
+  BOOST_TEST(!av::error_string(-123456789).empty());
+}
+
+BOOST_AUTO_TEST_CASE(opening_a_missing_file_is_not_found) {
+  TempDir dir;
+  auto input = av::open_input((dir.path() / "missing.ts").string());
+  BOOST_REQUIRE(!input);
+  BOOST_TEST(input.error().kind == ErrorKind::not_found);
+}
