@@ -1,0 +1,447 @@
+"""Integration test harness: real FFmpeg segments, a real catalog, real nginx.
+
+- fixture_segments(): 13 MPEG-TS segments (640x360, 5 fps, 2-4 s each, 40 s in all),
+  encoded once per test process, with their real durations and frame counts (ffprobe).
+- ArchiveBuilder: lays them out as day directories (hard links) in either layout.
+- SiteTestCase: per test class a temp dir, an archive, a config, `cctv-worker --reindex`
+  (or the daemon), and the programs + nginx on a free port; always stopped.
+- parse_playlist / check_playlist: a small HLS (RFC 8216) validator for test assertions.
+
+The build dir comes from $CCTV_BUILD_DIR (set by ctest), else <repo>/build.
+"""
+import datetime as dt
+import json
+import math
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(REPO, "scripts", "lib"))
+import cctvsite  # noqa: E402
+from cctvstack import Stack  # noqa: E402
+
+BUILD_DIR = os.path.abspath(os.environ.get("CCTV_BUILD_DIR", os.path.join(REPO, "build")))
+BIN = os.path.join(BUILD_DIR, "bin")
+KEEP = os.environ.get("CCTV_KEEP_TEST_DIR") == "1"
+
+# Segment boundaries (seconds) of the 40 s fixture recording: 13 segments of 2-4 s.
+CUTS = [2, 5, 9, 12, 16, 18, 21, 25, 28, 30, 34, 37]
+FIXTURE_SECONDS = 40
+STARTS = [0] + CUTS
+
+
+def have_binaries(*names):
+    return all(os.access(os.path.join(BIN, n), os.X_OK) for n in names)
+
+
+def require_binaries(*names):
+    missing = [n for n in names if not os.access(os.path.join(BIN, n), os.X_OK)]
+    if missing:
+        raise unittest.SkipTest("not built yet: %s (in %s)" % (", ".join(missing), BIN))
+
+
+def run(argv, timeout=120, **kw):
+    return subprocess.run(argv, capture_output=True, text=True, timeout=timeout, **kw)
+
+
+# ---- fixtures ---------------------------------------------------------------------------
+class Segment:
+    def __init__(self, path, start_s, duration, frames):
+        self.path = path
+        self.start_s = start_s  # nominal start within the fixture recording
+        self.duration = duration  # ffprobe format duration
+        self.frames = frames  # video packets
+
+    def __repr__(self):
+        return "Segment(%s, %.3f s, %d frames)" % (os.path.basename(self.path), self.duration,
+                                                   self.frames)
+
+
+def probe_duration(path):
+    out = run(["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0",
+               path], check=True).stdout
+    return float(out.split()[0])
+
+
+def probe_frames(path):
+    out = run(["ffprobe", "-v", "error", "-select_streams", "v:0", "-count_packets",
+               "-show_entries", "stream=nb_read_packets", "-of", "csv=p=0", path],
+              check=True).stdout
+    return int(out.split()[0])  # MPEG-TS lists the stream under its program too
+
+
+_FIXTURES = {}
+
+
+def fixture_segments():
+    """The 13 fixture segments, encoded once per process."""
+    if "segments" in _FIXTURES:
+        return _FIXTURES["segments"]
+    base = tempfile.mkdtemp(prefix="cctv-fixtures-")
+    _FIXTURES["dir"] = base
+    pattern = os.path.join(base, "seg_%02d.ts")
+    res = run(["ffmpeg", "-v", "error", "-nostdin", "-f", "lavfi",
+               "-i", "testsrc2=size=640x360:rate=5", "-t", str(FIXTURE_SECONDS),
+               "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p",
+               "-g", "5", "-keyint_min", "5", "-sc_threshold", "0",
+               "-force_key_frames", "expr:gte(t,n_forced)",
+               "-f", "segment", "-segment_format", "mpegts",
+               "-segment_times", ",".join(str(c) for c in CUTS), pattern])
+    if res.returncode != 0:
+        raise RuntimeError("ffmpeg could not make fixtures: " + res.stderr)
+    segs = []
+    for i, start in enumerate(STARTS):
+        path = pattern % i
+        segs.append(Segment(path, start, probe_duration(path), probe_frames(path)))
+    # Old files: the worker settles a past day only when its files are quiet.
+    old = (dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=10)).timestamp()
+    for s in segs:
+        os.utime(s.path, (old, old))
+    _FIXTURES["segments"] = segs
+    return segs
+
+
+def cleanup_fixtures():
+    if "dir" in _FIXTURES and not KEEP:
+        shutil.rmtree(_FIXTURES["dir"], ignore_errors=True)
+
+
+def today_utc():
+    return dt.datetime.now(dt.timezone.utc).date()
+
+
+def day(offset):
+    """YYYY-MM-DD of today (UTC) + offset days."""
+    return (today_utc() + dt.timedelta(days=offset)).isoformat()
+
+
+def hhmmss(seconds):
+    return "%02d%02d%02d" % (seconds // 3600, seconds // 60 % 60, seconds % 60)
+
+
+class Placed:
+    """One segment as laid out in the archive."""
+
+    def __init__(self, camdir, date, name, seg):
+        self.camdir, self.date, self.name, self.seg = camdir, date, name, seg
+
+    @property
+    def uri(self):
+        return "/" + "/".join(p for p in (self.camdir, self.date, self.name) if p)
+
+    @property
+    def start(self):
+        t = dt.datetime.strptime(self.date + self.name[6:12], "%Y-%m-%d%H%M%S")
+        return t.replace(tzinfo=dt.timezone.utc)
+
+
+class ArchiveBuilder:
+    def __init__(self, root):
+        self.root = root
+        self.placed = []  # every segment, in placement order
+        os.makedirs(root, exist_ok=True)
+
+    def run(self, camdir, date, start, first=0, count=13):
+        """Places fixture segments first..first+count-1 as one continuous run starting at
+        `start` ("HHMMSS"); returns the Placed list."""
+        segs = fixture_segments()
+        base = int(start[0:2]) * 3600 + int(start[2:4]) * 60 + int(start[4:6])
+        d = os.path.join(self.root, camdir, date) if camdir else os.path.join(self.root, date)
+        os.makedirs(d, exist_ok=True)
+        out = []
+        for s in segs[first:first + count]:
+            name = "video_%s.ts" % hhmmss(base + s.start_s - segs[first].start_s)
+            dst = os.path.join(d, name)
+            try:
+                os.link(s.path, dst)
+            except OSError:
+                shutil.copy2(s.path, dst)
+            p = Placed(camdir, date, name, s)
+            out.append(p)
+            self.placed.append(p)
+        return out
+
+    def day_segments(self, camdir, date):
+        return sorted((p for p in self.placed if p.camdir == camdir and p.date == date),
+                      key=lambda p: p.name)
+
+    def write_file(self, rel, data=b"x\n"):
+        path = os.path.join(self.root, rel)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "wb") as f:
+            f.write(data)
+        return path
+
+
+def expected_breaks(placed):
+    """Indexes i (into `placed`, in time order) where segment i starts after a gap."""
+    out = []
+    for i in range(1, len(placed)):
+        prev, cur = placed[i - 1], placed[i]
+        end = prev.start + dt.timedelta(seconds=prev.seg.duration)
+        if (cur.start - end).total_seconds() > 1.5 or (end - cur.start).total_seconds() > 1.5:
+            out.append(i)
+    return out
+
+
+# ---- HLS --------------------------------------------------------------------------------
+class Playlist:
+    def __init__(self, text):
+        self.text = text
+        self.lines = [l for l in text.splitlines() if l.strip()]
+        self.tags = {}  # name -> [values]
+        self.segments = []  # dicts: uri, duration, pdt, discontinuity
+        self.skipped = 0
+        pending = {"pdt": None, "discontinuity": False}
+        duration = None
+        for line in self.lines:
+            if line.startswith("#EXT"):
+                name, _, value = line.partition(":")
+                self.tags.setdefault(name, []).append(value)
+                if name == "#EXTINF":
+                    duration = float(value.split(",")[0])
+                elif name == "#EXT-X-PROGRAM-DATE-TIME":
+                    pending["pdt"] = value
+                elif name == "#EXT-X-DISCONTINUITY":
+                    pending["discontinuity"] = True
+                elif name == "#EXT-X-SKIP":
+                    m = re.search(r"SKIPPED-SEGMENTS=(\d+)", value)
+                    self.skipped = int(m.group(1)) if m else -1
+            elif not line.startswith("#"):
+                self.segments.append({"uri": line, "duration": duration, **pending})
+                pending = {"pdt": None, "discontinuity": False}
+                duration = None
+
+    def tag(self, name):
+        values = self.tags.get(name, [])
+        return values[0] if values else None
+
+    @property
+    def media_sequence(self):
+        v = self.tag("#EXT-X-MEDIA-SEQUENCE")
+        return int(v) if v is not None else 0
+
+    @property
+    def uris(self):
+        return [s["uri"] for s in self.segments]
+
+    @property
+    def total(self):
+        return sum(s["duration"] for s in self.segments)
+
+
+def parse_pdt(value):
+    v = value.replace("Z", "+00:00")
+    return dt.datetime.fromisoformat(v)
+
+
+def check_playlist(pl, closed, placed=None, event=None):
+    """RFC 8216 rules plus this project's: returns a list of problems (empty = valid).
+    `placed`: the segments expected, in order (those after an EXT-X-SKIP only)."""
+    problems = []
+    if not pl.lines or pl.lines[0] != "#EXTM3U":
+        problems.append("first line is not #EXTM3U")
+    for t in ("#EXT-X-TARGETDURATION", "#EXT-X-VERSION", "#EXT-X-MEDIA-SEQUENCE",
+              "#EXT-X-PLAYLIST-TYPE"):
+        n = len(pl.tags.get(t, []))
+        if n != 1:
+            problems.append("%s appears %d times" % (t, n))
+    ptype = pl.tag("#EXT-X-PLAYLIST-TYPE")
+    want_type = "EVENT" if (event if event is not None else not closed) else "VOD"
+    if ptype != want_type:
+        problems.append("PLAYLIST-TYPE %s, expected %s" % (ptype, want_type))
+    has_end = "#EXT-X-ENDLIST" in pl.tags
+    if has_end != closed:
+        problems.append("ENDLIST %s for a %s day" % ("present" if has_end else "missing",
+                                                     "closed" if closed else "open"))
+    if has_end and pl.lines[-1] != "#EXT-X-ENDLIST":
+        problems.append("ENDLIST is not the last line")
+    try:
+        target = int(pl.tag("#EXT-X-TARGETDURATION") or "x")
+    except ValueError:
+        problems.append("TARGETDURATION is not an integer: %r" % pl.tag("#EXT-X-TARGETDURATION"))
+        target = None
+    if not pl.segments:
+        problems.append("no segments")
+    for i, s in enumerate(pl.segments):
+        if s["duration"] is None or s["duration"] <= 0:
+            problems.append("segment %d has no positive EXTINF" % i)
+            continue
+        if not re.fullmatch(r"\d+\.\d{3}", _extinf_text(pl, i)):
+            problems.append("EXTINF %r of segment %d is not N.NNN" % (_extinf_text(pl, i), i))
+        if target is not None and (round(s["duration"]) > target or
+                                   math.ceil(round(s["duration"], 3)) > target):
+            problems.append("EXTINF %.3f of segment %d exceeds TARGETDURATION %d"
+                            % (s["duration"], i, target))
+    if pl.segments and pl.segments[0]["pdt"] is None:
+        problems.append("no PROGRAM-DATE-TIME before the first segment")
+    for i, s in enumerate(pl.segments):
+        if s["discontinuity"] and s["pdt"] is None:
+            problems.append("no PROGRAM-DATE-TIME after the DISCONTINUITY before segment %d" % i)
+        if s["pdt"] is not None:
+            try:
+                parse_pdt(s["pdt"])
+            except ValueError:
+                problems.append("bad PROGRAM-DATE-TIME %r" % s["pdt"])
+    if pl.skipped:
+        sc = pl.tag("#EXT-X-SERVER-CONTROL") or ""
+        if "CAN-SKIP-UNTIL" not in sc:
+            problems.append("EXT-X-SKIP without SERVER-CONTROL CAN-SKIP-UNTIL")
+        if int(pl.tag("#EXT-X-VERSION") or 0) < 9:
+            problems.append("EXT-X-SKIP needs EXT-X-VERSION 9")
+    if placed is not None:
+        if pl.uris != [p.uri for p in placed]:
+            problems.append("segment URIs differ from the archive:\n  got  %s\n  want %s"
+                            % (pl.uris, [p.uri for p in placed]))
+        else:
+            breaks = expected_breaks(placed)
+            got = [i for i, s in enumerate(pl.segments) if s["discontinuity"]]
+            if got != breaks:
+                problems.append("DISCONTINUITY before segments %s, expected %s" % (got, breaks))
+            for i, (s, p) in enumerate(zip(pl.segments, placed)):
+                if abs(s["duration"] - p.seg.duration) > 0.06:
+                    problems.append("EXTINF %.3f of %s, the file lasts %.3f"
+                                    % (s["duration"], p.uri, p.seg.duration))
+                if s["pdt"] is not None:
+                    when = parse_pdt(s["pdt"])
+                    if abs((when - p.start).total_seconds()) > 0.001:
+                        problems.append("PROGRAM-DATE-TIME %s for %s" % (s["pdt"], p.uri))
+                elif i in breaks or i == 0:
+                    pass  # reported above
+    return problems
+
+
+def _extinf_text(pl, index):
+    n = -1
+    value = None
+    for line in pl.lines:
+        if line.startswith("#EXTINF:"):
+            value = line[len("#EXTINF:"):].split(",")[0]
+        elif not line.startswith("#"):
+            n += 1
+            if n == index:
+                return value
+    return ""
+
+
+# ---- the site ---------------------------------------------------------------------------
+class SiteTestCase(unittest.TestCase):
+    """Per class: an archive built by `build_archive`, a config, a catalog, a running site.
+
+    Subclasses set LAYOUT ("multi" or "legacy"), and may set WORKER_DAEMON, UPLOAD_USERS,
+    NEEDS ("cctv-index", ...). self.site is the cctvstack.Stack."""
+    LAYOUT = "multi"
+    WORKER_DAEMON = False
+    UPLOAD_USERS = ()
+    NEEDS = ("cctv-index", "cctv-playlist", "cctv-worker")
+    maxDiff = None
+
+    @classmethod
+    def setUpClass(cls):
+        require_binaries(*cls.NEEDS)
+        cls.work = tempfile.mkdtemp(prefix="cctv-it-")
+        cls.root = os.path.join(cls.work, "archive")
+        cls.archive = ArchiveBuilder(cls.root)
+        cls.build_archive()
+        cls.config_path = os.path.join(cls.work, "config.json")
+        cls.catalog = os.path.join(cls.work, "var", "catalog.sqlite")
+        extra = {"cameras": cls.CAMERAS} if getattr(cls, "CAMERAS", None) else None
+        cctvsite.write_config(cls.config_path, cls.root, cls.catalog, "Test archive", extra)
+        cls.site = None
+        try:
+            if not cls.WORKER_DAEMON and have_binaries("cctv-worker"):
+                res = run([os.path.join(BIN, "cctv-worker"), "--config", cls.config_path,
+                           "--reindex"])
+                if res.returncode != 0:
+                    raise RuntimeError("cctv-worker --reindex failed (%d): %s"
+                                       % (res.returncode, res.stderr))
+            cls.site = Stack(cls.work, cls.config_path, BUILD_DIR, cls.UPLOAD_USERS,
+                             worker=cls.WORKER_DAEMON,
+                             programs=have_binaries("cctv-index", "cctv-playlist"))
+            cls.site.start()
+        except BaseException:
+            cls.tearDownClass()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        if cls.site is not None:
+            cls.site.stop()
+        if KEEP:
+            print("\nkept %s" % cls.work, file=sys.stderr)
+        else:
+            shutil.rmtree(cls.work, ignore_errors=True)
+
+    @classmethod
+    def build_archive(cls):
+        raise NotImplementedError
+
+    # -- helpers -----------------------------------------------------------------------
+    def get(self, path, headers=None, method="GET"):
+        return self.site.request(method, path, headers)
+
+    def assertStatus(self, path, status, headers=None, method="GET"):
+        code, hdrs, body = self.get(path, headers, method)
+        self.assertEqual(code, status, "%s %s answered %d: %r%s"
+                         % (method, path, code, body[:300], self.site.logs() if code >= 500 else ""))
+        return hdrs, body
+
+    def assertOneLine(self, path, statuses, method="GET"):
+        """A refusal: one of `statuses`, a short plain-text reason on one line."""
+        code, hdrs, body = self.get(path, method=method)
+        self.assertIn(code, statuses, "%s answered %d: %r" % (path[:120], code, body[:200]))
+        self.assertTrue(hdrs.get("content-type", "").startswith("text/plain"),
+                        "%s: content-type %r" % (path[:120], hdrs.get("content-type")))
+        text = body.decode("utf-8", "replace")
+        if method != "HEAD":
+            self.assertTrue(text.strip(), "%s: empty reason" % path[:120])
+            self.assertEqual(text.strip().count("\n"), 0, "%s: reason on several lines: %r"
+                             % (path[:120], text))
+            self.assertLess(len(text), 300, "%s: reason too long" % path[:120])
+        return code, text.strip()
+
+    def playlist(self, path, headers=None):
+        code, hdrs, body = self.get(path, headers)
+        self.assertEqual(code, 200, "%s answered %d: %r" % (path, code, body[:300]))
+        self.assertEqual(hdrs.get("content-type", "").split(";")[0],
+                         "application/vnd.apple.mpegurl", path)
+        return Playlist(body.decode("utf-8")), hdrs
+
+    def assertValid(self, pl, closed, placed=None, event=None):
+        problems = check_playlist(pl, closed, placed, event)
+        self.assertEqual(problems, [], "\n".join(problems) + "\n--- playlist ---\n" + pl.text)
+
+
+def main():
+    """unittest.main() that removes the fixtures at exit."""
+    try:
+        unittest.main(verbosity=2)
+    finally:
+        cleanup_fixtures()
+
+
+# ---- the two archive layouts used by the tests ------------------------------------------
+# Multi-camera: "front" in ROOT/front, "back" in ROOT/cam2 (a directory that is not its name).
+MULTI_CAMERAS = [{"cameraName": "front", "directory": "front", "timeZone": "UTC"},
+                 {"cameraName": "back", "directory": "cam2", "timeZone": "UTC"}]
+
+
+def build_multi(a):
+    a.run("front", day(-3), "100000")          # 13 segments, 40 s
+    a.run("front", day(-3), "100500", 0, 3)    # after a gap of about 4 minutes
+    a.run("front", day(-2), "080000")
+    a.run("front", day(-1), "120000")
+    a.run("front", day(0), "000000", 0, 4)     # today: still recording
+    a.run("cam2", day(-1), "120000", 0, 6)
+
+
+# Legacy single-camera root (ROOT/YYYY-MM-DD/...), cameras discovered: one named "camera".
+def build_legacy(a):
+    a.run("", day(-2), "090000", 0, 6)
+    a.run("", day(-2), "091000", 6, 7)         # a gap; the timestamps run on
+    a.run("", day(0), "000000", 0, 3)
