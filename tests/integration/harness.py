@@ -442,6 +442,8 @@ def build_multi(a):
 
 # Legacy single-camera root (ROOT/YYYY-MM-DD/...), cameras discovered: one named "camera".
 def build_legacy(a):
+    a.run("", day(-3), "233000")
     a.run("", day(-2), "090000", 0, 6)
     a.run("", day(-2), "091000", 6, 7)         # a gap; the timestamps run on
+    a.run("", day(-1), "000000")
     a.run("", day(0), "000000", 0, 3)
