@@ -24,7 +24,13 @@ bool is_valid_camera_name(std::string_view name) {
   for (char c : name) {
     if (!alnum(c) && c != '_' && c != '-' && c != '.') return false;
   }
-  return !parse_date(name) && !is_reserved_name(name);
+  // Anything shaped like a date (even an impossible one) would be taken for a day
+  // directory of a legacy root, by nginx's routes as much as by discovery.
+  const bool date_shaped = name.size() == 10 && name[4] == '-' && name[7] == '-' &&
+                           std::all_of(name.begin(), name.end(), [](char c) {
+                             return c == '-' || (c >= '0' && c <= '9');
+                           });
+  return !date_shaped && !is_reserved_name(name);
 }
 
 std::optional<int> parse_segment_name(std::string_view file_name) {
@@ -53,7 +59,7 @@ std::optional<double> parse_duration_sidecar(std::string_view text) {
   double value = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (ec != std::errc() || end != text.data() + text.size() || !std::isfinite(value) ||
-      value <= 0 || value > 86400) {
+      value < 0.001 || value > 86400) {  // below a millisecond rounds to nothing
     return std::nullopt;
   }
   return value;

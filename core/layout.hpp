@@ -19,7 +19,7 @@ namespace cctv {
 
 // Names that cannot be cameras because the web front end uses them.
 bool is_reserved_name(std::string_view name);
-// [A-Za-z0-9][A-Za-z0-9_.-]{0,63}, not a date, not reserved.
+// [A-Za-z0-9][A-Za-z0-9_.-]{0,63}, not shaped like a date (NNNN-NN-NN), not reserved.
 bool is_valid_camera_name(std::string_view name);
 
 // "video_101500.ts" -> 36900 (seconds of the local day); nullopt for anything else.
@@ -28,7 +28,7 @@ std::string segment_name(int seconds_of_day);  // 36900 -> "video_101500.ts"
 // Files that are still being written: "*.part", dot-files.
 bool is_partial_name(std::string_view file_name);
 
-// Parses a `.duration` sidecar: a positive number of seconds, at most a day.
+// Parses a `.duration` sidecar: seconds, from 0.001 to a day.
 std::optional<double> parse_duration_sidecar(std::string_view text);
 
 struct CameraDir {
