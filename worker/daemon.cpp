@@ -15,12 +15,6 @@ namespace {
 
 constexpr std::chrono::milliseconds k_max_sleep{1000};
 
-// Errors a module can keep running after: logged, the loop goes on.
-bool is_transient(const Error& error) {
-  return error.kind == ErrorKind::unavailable || error.kind == ErrorKind::timeout ||
-         error.kind == ErrorKind::not_found;
-}
-
 }  // namespace
 
 Result<Daemon> Daemon::create(Notifier& notifier, Clock clock) {

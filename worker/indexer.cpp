@@ -41,7 +41,13 @@ IndexStats& IndexStats::operator+=(const IndexStats& other) {
 }
 
 Indexer::Indexer(Config config, Catalog& catalog, Clock clock)
-    : m_config(std::move(config)), m_catalog(catalog), m_clock(std::move(clock)) {}
+    : m_config(std::move(config)), m_catalog(catalog), m_clock(std::move(clock)) {
+  // One spelling of the root, so that directory paths compare equal ("/srv/cctv/").
+  m_config.save_path = m_config.save_path.lexically_normal();
+  if (!m_config.save_path.has_filename() && m_config.save_path.has_relative_path()) {
+    m_config.save_path = m_config.save_path.parent_path();
+  }
+}
 
 std::optional<std::size_t> Indexer::camera_at(std::string_view directory) const {
   for (std::size_t i = 0; i < m_cameras.size(); ++i) {
@@ -141,6 +147,7 @@ Result<IndexStats> Indexer::reindex_day(std::size_t camera, const Date& date, bo
       }
       changed.push_back(std::move(*segment));
       ++stats.probed;
+      if (m_progress) m_progress();  // probing a large day takes a while
     }
     present.insert(file.name);
   }

@@ -13,6 +13,14 @@
 
 namespace cctv::worker {
 
+// Errors a module can keep running after (logged, the loop goes on): a busy
+// catalog, a camera or file that is not there right now. Others are fatal: the
+// daemon exits non-zero and systemd restarts it.
+inline bool is_transient(const Error& error) {
+  return error.kind == ErrorKind::unavailable || error.kind == ErrorKind::timeout ||
+         error.kind == ErrorKind::not_found;
+}
+
 class Module {
  public:
   Module() = default;

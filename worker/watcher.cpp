@@ -46,6 +46,7 @@ Result<IndexStats> Watcher::start() {
 }
 
 Result<IndexStats> Watcher::reindex_all() {
+  m_watch_error_logged = false;
   auto stats = m_indexer.reindex(false);
   if (!stats) return stats;
   log::info("watching " + m_indexer.root().string() + ": " +
@@ -108,8 +109,9 @@ void Watcher::watch(const std::filesystem::path& dir) {
   if (!watch) {  // gone already (its removal is an event), or out of watches (loud)
     if (watch.error().kind == ErrorKind::not_found) {
       log::debug(watch.error().message);
-    } else {
-      log::error(watch.error().message);
+    } else if (!m_watch_error_logged) {
+      m_watch_error_logged = true;
+      log::error(watch.error().message + "; new files there are indexed only at the next reindex");
     }
     return;
   }
@@ -132,7 +134,11 @@ Result<void> Watcher::on_readable() {
     if ((event.mask & IN_Q_OVERFLOW) != 0) {
       overflow = true;
     } else if (!overflow) {
-      CCTV_TRY(handle(event));
+      // One failed event (a busy catalog) must not lose the rest of the burst.
+      if (auto r = handle(event); !r) {
+        if (!is_transient(r.error())) return r;
+        log::error("watcher: " + event.name + ": " + r.error().message);
+      }
     }
   }
   if (overflow) {

@@ -35,6 +35,9 @@ class Watcher final : public Module {
 
   // Installs the indexer's directory hook; the indexer must outlive the watcher.
   static Result<std::unique_ptr<Watcher>> create(Indexer& indexer, Clock clock = system_now);
+  Watcher(const Watcher&) = delete;
+  Watcher& operator=(const Watcher&) = delete;
+  ~Watcher() override { m_indexer.set_dir_hook(nullptr); }
 
   // Watches the root, then reindexes incrementally (watching every directory).
   Result<IndexStats> start();
@@ -76,6 +79,7 @@ class Watcher final : public Module {
   std::map<std::filesystem::path, Watch> m_watches;
   std::map<int, Target> m_targets;  // by watch descriptor
   UtcMicros m_next_settle = 0;
+  bool m_watch_error_logged = false;  // one line per reindex when out of watches
   std::string m_status = "starting";
 };
 

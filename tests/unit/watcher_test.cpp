@@ -243,7 +243,8 @@ BOOST_AUTO_TEST_CASE(legacy_root_gets_new_days) {
   const auto root = dir.path() / "archive";
   copy_sample(root / "2026-11-20" / "video_100000.ts");
   auto catalog = open_catalog(dir.path() / "c.sqlite");
-  Indexer indexer(make_config(root, dir.path() / "c.sqlite"), catalog);
+  // The root spelled with a trailing slash.
+  Indexer indexer(make_config(root.string() + "/", dir.path() / "c.sqlite"), catalog);
   auto watcher = value_of(Watcher::create(indexer));
   value_of(watcher->start());
   BOOST_TEST(watcher->watch_count() == 2U);  // the root is the camera directory
