@@ -228,8 +228,9 @@ Result<TimeZone> TimeZone::load(std::string name) {
 TimeZone TimeZone::utc() { return TimeZone("UTC"); }
 
 UtcMicros TimeZone::to_utc(const LocalTime& local) const {
-  const std::int64_t naive = days_from_civil(local.date) * 86400 + local.hour * 3600 +
-                             local.minute * 60 + local.second;
+  const std::int64_t naive = days_from_civil(local.date) * 86400 +
+                             std::int64_t{local.hour} * 3600 + std::int64_t{local.minute} * 60 +
+                             local.second;
   if (m_name == "UTC") return naive * k_micros_per_second;
   std::lock_guard lock(g_tz_mutex);
   return with_zone(m_name, [&] {
@@ -246,7 +247,7 @@ UtcMicros TimeZone::to_utc(const LocalTime& local) const {
     // which is earlier by the change of offset (an hour, or 30 minutes on Lord Howe).
     std::tm at{};
     std::tm before{};
-    const std::time_t probe = t - 4 * 3600;
+    const std::time_t probe = t - std::time_t{4 * 3600};
     localtime_r(&t, &at);
     localtime_r(&probe, &before);
     std::tm earlier{};
