@@ -16,16 +16,20 @@ ErrorKind kind_of(int code) {
     case AVERROR_STREAM_NOT_FOUND:
     case AVERROR_DEMUXER_NOT_FOUND:
     case AVERROR_DECODER_NOT_FOUND:
-    case AVERROR_HTTP_NOT_FOUND: return ErrorKind::not_found;
-    case AVERROR_INVALIDDATA: return ErrorKind::data_loss;
+    case AVERROR_HTTP_NOT_FOUND:
+      return ErrorKind::not_found;
+    case AVERROR_INVALIDDATA:
+      return ErrorKind::data_loss;
     case AVERROR(ETIMEDOUT):
-    case AVERROR_EXIT: return ErrorKind::timeout;  // our interrupt callbacks are timeouts
+    case AVERROR_EXIT:
+      return ErrorKind::timeout;  // our interrupt callbacks are timeouts
     case AVERROR(EACCES):
     case AVERROR(EINVAL):
     case AVERROR_OPTION_NOT_FOUND:
     case AVERROR_HTTP_BAD_REQUEST:
     case AVERROR_HTTP_UNAUTHORIZED:
-    case AVERROR_HTTP_FORBIDDEN: return ErrorKind::invalid_argument;
+    case AVERROR_HTTP_FORBIDDEN:
+      return ErrorKind::invalid_argument;
     case AVERROR_EOF:
     case AVERROR(EIO):
     case AVERROR(EAGAIN):
@@ -35,8 +39,10 @@ ErrorKind kind_of(int code) {
     case AVERROR(ENETUNREACH):
     case AVERROR(EPIPE):
     case AVERROR_HTTP_OTHER_4XX:
-    case AVERROR_HTTP_SERVER_ERROR: return ErrorKind::unavailable;
-    default: return ErrorKind::internal;
+    case AVERROR_HTTP_SERVER_ERROR:
+      return ErrorKind::unavailable;
+    default:
+      return ErrorKind::internal;
   }
 }
 

@@ -76,7 +76,7 @@ Result<Packet> make_packet();
 Result<Frame> make_frame();
 
 struct OpenOptions {
-  Dictionary* options = nullptr;           // format/protocol options; consumed ones are removed
+  Dictionary* options = nullptr;               // format/protocol options; consumed ones are removed
   const AVIOInterruptCB* interrupt = nullptr;  // for network sources: the way out of a stall
 };
 

@@ -28,23 +28,24 @@ int run(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) args.emplace_back(argv[i]);
   auto options = parse_options(args);
   if (!options) {
-    std::fprintf(stderr, "cctv-worker: %s\n\n%s", options.error().message.c_str(),
-                 usage().c_str());
+    (void)std::fprintf(stderr, "cctv-worker: %s\n\n%s", options.error().message.c_str(),
+                       usage().c_str());
     return k_exit_usage;
   }
   if (options->help) {
-    std::fputs(usage().c_str(), stdout);
+    (void)std::fputs(usage().c_str(), stdout);
     return k_exit_ok;
   }
   log::set_min_level(options->log_level);
-  const auto path = default_config_path(options->config.empty() ? nullptr : options->config.c_str());
+  const auto path =
+      default_config_path(options->config.empty() ? nullptr : options->config.c_str());
   if (options->check_config) {
     auto verdict = check_config(path);
     if (!verdict) {
-      std::fprintf(stderr, "config error: %s\n", verdict.error().message.c_str());
+      (void)std::fprintf(stderr, "config error: %s\n", verdict.error().message.c_str());
       return k_exit_failure;
     }
-    std::printf("%s\n", verdict->c_str());
+    (void)std::printf("%s\n", verdict->c_str());
     return k_exit_ok;
   }
   auto config = load_config(path);

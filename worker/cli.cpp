@@ -84,9 +84,9 @@ Result<std::string> check_config(const std::filesystem::path& path) {
   if (!config) return std::unexpected(config.error());
   std::error_code ec;
   if (!std::filesystem::is_directory(config->save_path, ec)) {
-    return fail(ErrorKind::invalid_argument, path.string() + ": storageConfig.savePath: " +
-                                                 config->save_path.string() +
-                                                 " is not a directory");
+    return fail(ErrorKind::invalid_argument,
+                path.string() + ": storageConfig.savePath: " + config->save_path.string() +
+                    " is not a directory");
   }
   const std::size_t cameras =
       config->cameras.empty() ? discover_cameras(config->save_path).size() : config->cameras.size();

@@ -20,7 +20,7 @@ bool same(const FileStamp& a, const FileStamp& b) {
 
 std::string seconds_text(double seconds) {
   std::array<char, 32> buf{};
-  std::snprintf(buf.data(), buf.size(), "%.3fs", seconds);
+  (void)std::snprintf(buf.data(), buf.size(), "%.3fs", seconds);
   return buf.data();
 }
 
@@ -122,11 +122,12 @@ Result<IndexStats> Indexer::reindex_camera(std::size_t camera, bool full) {
 Result<IndexStats> Indexer::reindex_day(std::size_t camera, const Date& date, bool full) {
   const Camera& cam = m_cameras.at(camera);
   IndexStats stats;
-  auto day = m_catalog.find_day(cam.id, date);
-  if (!day) return std::unexpected(day.error());
-  if (*day && !is_indexer_state((*day)->state)) {  // the converter's now
+  auto found = m_catalog.find_day(cam.id, date);
+  if (!found) return std::unexpected(found.error());
+  const std::optional<DayRow> day = *found;
+  if (day && !is_indexer_state(day->state)) {  // the converter's now
     stats.days = 1;
-    stats.segments = static_cast<std::size_t>((*day)->segment_count);
+    stats.segments = static_cast<std::size_t>(day->segment_count);
     return stats;
   }
   const auto dir = cam.day_path(date);
@@ -169,7 +170,7 @@ Result<IndexStats> Indexer::reindex_day(std::size_t camera, const Date& date, bo
     log::debug("cam=" + cam.name + " reindexed " + format_date(date) + ": " +
                std::to_string(changed.size()) + " indexed, " + std::to_string(vanished.size()) +
                " removed");
-  } else if (*day && (*day)->state == DayState::recording) {
+  } else if (day && day->state == DayState::recording) {
     CCTV_TRY(update_state(cam, date));
   }
   if (m_progress) m_progress();
@@ -185,17 +186,19 @@ Result<IndexOutcome> Indexer::index_file(std::size_t camera, const Date& date,
     CCTV_TRY(forget_file(camera, date, name));
     return IndexOutcome::removed;
   }
-  auto day = m_catalog.find_day(cam.id, date);
-  if (!day) return std::unexpected(day.error());
-  if (*day && !is_indexer_state((*day)->state)) {
+  auto found = m_catalog.find_day(cam.id, date);
+  if (!found) return std::unexpected(found.error());
+  const std::optional<DayRow> day = *found;
+  if (day && !is_indexer_state(day->state)) {
     log::warning("cam=" + cam.name + " " + file_text(date, name) + " arrived for a day that is " +
-                 std::string(to_string((*day)->state)) + ": not indexed");
+                 std::string(to_string(day->state)) + ": not indexed");
     return IndexOutcome::ignored;
   }
   if (!force) {
-    auto known = m_catalog.file_stamp(cam.id, date, name);
-    if (!known) return std::unexpected(known.error());
-    if (*known && same(**known, *stamp)) return IndexOutcome::unchanged;
+    auto stored = m_catalog.file_stamp(cam.id, date, name);
+    if (!stored) return std::unexpected(stored.error());
+    const std::optional<FileStamp> known = *stored;
+    if (known && same(*known, *stamp)) return IndexOutcome::unchanged;
   }
   auto segment = try_read_segment(cam, date, name, *stamp);
   auto tx = m_catalog.transaction();
@@ -217,9 +220,10 @@ Result<IndexOutcome> Indexer::index_file(std::size_t camera, const Date& date,
 Result<void> Indexer::forget_file(std::size_t camera, const Date& date, const std::string& name) {
   const Camera& cam = m_cameras.at(camera);
   m_failed.erase(cam.day_path(date) / name);
-  auto day = m_catalog.find_day(cam.id, date);
-  if (!day) return std::unexpected(day.error());
-  if (!*day || !is_indexer_state((*day)->state)) return {};
+  auto found = m_catalog.find_day(cam.id, date);
+  if (!found) return std::unexpected(found.error());
+  const std::optional<DayRow> day = *found;
+  if (!day || !is_indexer_state(day->state)) return {};
   auto tx = m_catalog.transaction();
   if (!tx) return std::unexpected(tx.error());
   CCTV_TRY(m_catalog.remove_segment(cam.id, date, name));
@@ -230,11 +234,12 @@ Result<void> Indexer::forget_file(std::size_t camera, const Date& date, const st
 
 Result<void> Indexer::forget_day(std::size_t camera, const Date& date) {
   const Camera& cam = m_cameras.at(camera);
-  auto day = m_catalog.find_day(cam.id, date);
-  if (!day) return std::unexpected(day.error());
-  if (!*day) return {};
-  if (!is_indexer_state((*day)->state)) {
-    log::notice("cam=" + cam.name + " directory of " + std::string(to_string((*day)->state)) +
+  auto found = m_catalog.find_day(cam.id, date);
+  if (!found) return std::unexpected(found.error());
+  const std::optional<DayRow> day = *found;
+  if (!day) return {};
+  if (!is_indexer_state(day->state)) {
+    log::notice("cam=" + cam.name + " directory of " + std::string(to_string(day->state)) +
                 " day " + format_date(date) + " is gone; the day is kept");
     return {};
   }
@@ -268,7 +273,8 @@ Result<void> Indexer::forget_unlisted_cameras() {
     const auto dir = row.directory.empty() ? root() : root() / row.directory;
     for (const DayRow& day : *days) {
       std::error_code ec;
-      if (is_indexer_state(day.state) && !std::filesystem::exists(dir / format_date(day.date), ec)) {
+      if (is_indexer_state(day.state) &&
+          !std::filesystem::exists(dir / format_date(day.date), ec)) {
         CCTV_TRY(m_catalog.remove_day(row.id, day.date));
       }
     }
@@ -294,20 +300,21 @@ std::optional<Segment> Indexer::try_read_segment(const Camera& camera, const Dat
 }
 
 Result<bool> Indexer::update_state(const Camera& camera, const Date& date) {
-  auto day = m_catalog.find_day(camera.id, date);
-  if (!day) return std::unexpected(day.error());
-  if (!*day || !is_indexer_state((*day)->state)) return false;
+  auto found = m_catalog.find_day(camera.id, date);
+  if (!found) return std::unexpected(found.error());
+  const std::optional<DayRow> day = *found;
+  if (!day || !is_indexer_state(day->state)) return false;
   auto segments = m_catalog.segments(camera.id, date);
   if (!segments) return std::unexpected(segments.error());
   const DayKey key{camera.id, days_from_civil(date)};
-  UtcMicros activity = last_activity(**day, *segments);
+  UtcMicros activity = last_activity(*day, *segments);
   if (auto it = m_arrivals.find(key); it != m_arrivals.end()) {
     activity = std::max(activity, it->second);
   }
   const DayState want = should_settle(camera.zone.day_end(date), activity, m_clock())
                             ? DayState::settled
                             : DayState::recording;
-  if (want == (*day)->state) return false;
+  if (want == day->state) return false;
   CCTV_TRY(m_catalog.set_day_state(camera.id, date, want));
   if (want == DayState::settled) {
     m_arrivals.erase(key);

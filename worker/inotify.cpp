@@ -48,7 +48,7 @@ Result<Watch> Inotify::watch(const std::filesystem::path& dir, std::uint32_t mas
 
 Result<std::vector<InotifyEvent>> Inotify::read_events() const {
   std::vector<InotifyEvent> events;
-  alignas(inotify_event) std::array<char, 64 * 1024> buffer{};
+  alignas(inotify_event) std::array<char, std::size_t{64} * 1024> buffer{};
   for (;;) {
     const ssize_t n = ::read(m_fd.get(), buffer.data(), buffer.size());
     if (n < 0) {

@@ -48,9 +48,9 @@ class Inotify {
  public:
   // What the worker watches on every directory: closed and moved files, created and
   // deleted entries, and the directory itself going away.
-  static constexpr std::uint32_t k_directory_mask = IN_CLOSE_WRITE | IN_MOVED_FROM |
-                                                    IN_MOVED_TO | IN_CREATE | IN_DELETE |
-                                                    IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR;
+  static constexpr std::uint32_t k_directory_mask = IN_CLOSE_WRITE | IN_MOVED_FROM | IN_MOVED_TO |
+                                                    IN_CREATE | IN_DELETE | IN_DELETE_SELF |
+                                                    IN_MOVE_SELF | IN_ONLYDIR;
 
   // Non-blocking, close-on-exec.
   static Result<Inotify> create();

@@ -14,9 +14,9 @@ namespace cctv::worker {
 std::optional<FileStamp> stamp_of(const std::filesystem::path& path) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return std::nullopt;
-  return FileStamp{static_cast<std::int64_t>(st.st_size),
-                   static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 +
-                       st.st_mtim.tv_nsec};
+  return FileStamp{
+      static_cast<std::int64_t>(st.st_size),
+      static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec};
 }
 
 std::optional<UtcMicros> segment_start(const TimeZone& zone, const Date& date,
@@ -48,8 +48,8 @@ Result<Segment> read_segment_file(const TimeZone& zone, const std::filesystem::p
   segment.date = date;
   segment.name = name;
   segment.start_us = *start;
-  segment.duration_us =
-      sidecar ? std::llround(*sidecar * static_cast<double>(k_micros_per_second)) : probe->duration_us;
+  segment.duration_us = sidecar ? std::llround(*sidecar * static_cast<double>(k_micros_per_second))
+                                : probe->duration_us;
   segment.size_bytes = stamp.size_bytes;
   segment.codec = std::move(probe->codec);
   segment.mtime_ns = stamp.mtime_ns;

@@ -79,8 +79,8 @@ BOOST_AUTO_TEST_CASE(daemon_notifies_systemd_indexes_and_stops_on_sigterm) {
     const int fd = ::open(log_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
     ::dup2(fd, 1);
     ::dup2(fd, 2);
-    ::execl(CCTV_WORKER_BINARY, "cctv-worker", "--config", s.config.c_str(), "--log-level",
-            "debug", static_cast<char*>(nullptr));
+    ::execl(CCTV_WORKER_BINARY, "cctv-worker", "--config", s.config.c_str(), "--log-level", "debug",
+            static_cast<char*>(nullptr));
     ::_exit(127);
   }
   BOOST_TEST(notify.wait_for("READY=1", 10s));

@@ -40,15 +40,15 @@ BOOST_AUTO_TEST_CASE(options_with_values_in_both_spellings) {
 }
 
 BOOST_AUTO_TEST_CASE(usage_errors) {
-  for (const auto& args : std::vector<std::vector<std::string_view>>{
-           {"--bogus"},
-           {"reindex"},
-           {"--config"},
-           {"--config="},
-           {"--log-level", "verbose"},
-           {"--log-level"},
-           {"--reindex=yes"},
-           {"--check-config", "--reindex"}}) {
+  for (const auto& args :
+       std::vector<std::vector<std::string_view>>{{"--bogus"},
+                                                  {"reindex"},
+                                                  {"--config"},
+                                                  {"--config="},
+                                                  {"--log-level", "verbose"},
+                                                  {"--log-level"},
+                                                  {"--reindex=yes"},
+                                                  {"--check-config", "--reindex"}}) {
     auto options = parse_options(args);
     BOOST_TEST(!options);
     if (!options) BOOST_TEST(options.error().kind == ErrorKind::invalid_argument);
@@ -62,12 +62,10 @@ BOOST_AUTO_TEST_CASE(check_config_says_what_it_found) {
   const auto root = dir.path() / "archive";
   fs::create_directories(root / "front");
   fs::create_directories(root / "back");
-  write_file(dir.path() / "discover.json",
-             R"({"storageConfig": {"savePath": ")" + root.string() +
-                 R"(", "catalogPath": "/var/lib/cctv/x.sqlite"}})");
+  write_file(dir.path() / "discover.json", R"({"storageConfig": {"savePath": ")" + root.string() +
+                                               R"(", "catalogPath": "/var/lib/cctv/x.sqlite"}})");
   BOOST_TEST(value_of(check_config(dir.path() / "discover.json")) ==
-             "config OK: 2 cameras, archive " + root.string() +
-                 ", catalog /var/lib/cctv/x.sqlite");
+             "config OK: 2 cameras, archive " + root.string() + ", catalog /var/lib/cctv/x.sqlite");
   write_file(dir.path() / "one.json",
              R"({"storageConfig": {"savePath": ")" + root.string() +
                  R"("}, "cameras": [{"cameraName": "front", "url": "rtsp://cam/x"}]})");

@@ -12,9 +12,7 @@ constexpr UtcMicros k_minute = 60 * k_micros_per_second;
 constexpr UtcMicros k_day_end = 1'000'000 * k_minute;
 }  // namespace
 
-BOOST_AUTO_TEST_CASE(settle_period_is_ten_minutes) {
-  BOOST_TEST(k_settle_us == 10 * k_minute);
-}
+BOOST_AUTO_TEST_CASE(settle_period_is_ten_minutes) { BOOST_TEST(k_settle_us == 10 * k_minute); }
 
 BOOST_AUTO_TEST_CASE(a_day_is_recording_until_it_has_ended_and_been_quiet) {
   // Still today: never settled, however quiet.

@@ -2,9 +2,9 @@
 // sd_notify sends, as systemd would.
 #pragma once
 
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
-#include <poll.h>
 #include <unistd.h>
 
 #include <array>

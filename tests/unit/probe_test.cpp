@@ -68,7 +68,8 @@ BOOST_AUTO_TEST_CASE(file_without_video_is_an_error) {
   TempDir dir;
   const auto audio = dir.path() / "audio.ts";
   run("ffmpeg -nostdin -v error -y -f lavfi -i sine=frequency=440:sample_rate=16000 -t 1 "
-      "-c:a mp2 -f mpegts '" + audio.string() + "'");
+      "-c:a mp2 -f mpegts '" +
+      audio.string() + "'");
   auto probe = probe_segment(audio);
   BOOST_REQUIRE(!probe);
   BOOST_TEST(probe.error().message.find("no video stream") != std::string::npos);

@@ -60,8 +60,8 @@ BOOST_AUTO_TEST_CASE(sidecar_wins_over_the_probe) {
   copy_sample(day / "video_101500.ts");
   const auto stamp = *stamp_of(day / "video_101500.ts");
 
-  auto probed = value_of(read_segment_file(TimeZone::utc(), day, Date{2026, 11, 20},
-                                           "video_101500.ts", stamp));
+  auto probed = value_of(
+      read_segment_file(TimeZone::utc(), day, Date{2026, 11, 20}, "video_101500.ts", stamp));
   BOOST_TEST(probed.duration_us == std::llround(ffprobe_duration(sample_ts()) * 1e6));
   BOOST_TEST(probed.codec == "h264 320x180");
   BOOST_TEST(probed.start_us == utc(2026, 11, 20, 10, 15, 0));
@@ -69,14 +69,14 @@ BOOST_AUTO_TEST_CASE(sidecar_wins_over_the_probe) {
   BOOST_TEST(probed.mtime_ns == stamp.mtime_ns);
 
   write_file(day / "video_101500.ts.duration", "9.876\n");
-  auto with_sidecar = value_of(read_segment_file(TimeZone::utc(), day, Date{2026, 11, 20},
-                                                 "video_101500.ts", stamp));
+  auto with_sidecar = value_of(
+      read_segment_file(TimeZone::utc(), day, Date{2026, 11, 20}, "video_101500.ts", stamp));
   BOOST_TEST(with_sidecar.duration_us == 9'876'000);
   BOOST_TEST(with_sidecar.codec == "h264 320x180");  // still opened for its codec
 
   write_file(day / "video_101500.ts.duration", "ten seconds");  // invalid: probed instead
-  auto bad_sidecar = value_of(read_segment_file(TimeZone::utc(), day, Date{2026, 11, 20},
-                                                "video_101500.ts", stamp));
+  auto bad_sidecar = value_of(
+      read_segment_file(TimeZone::utc(), day, Date{2026, 11, 20}, "video_101500.ts", stamp));
   BOOST_TEST(bad_sidecar.duration_us == probed.duration_us);
 }
 
@@ -84,8 +84,8 @@ BOOST_AUTO_TEST_CASE(a_sidecar_does_not_make_garbage_a_segment) {
   TempDir dir;
   write_file(dir.path() / "video_000000.ts", "not a video");
   write_file(dir.path() / "video_000000.ts.duration", "10");
-  BOOST_TEST(!read_segment_file(TimeZone::utc(), dir.path(), Date{2026, 11, 20},
-                                "video_000000.ts", *stamp_of(dir.path() / "video_000000.ts")));
+  BOOST_TEST(!read_segment_file(TimeZone::utc(), dir.path(), Date{2026, 11, 20}, "video_000000.ts",
+                                *stamp_of(dir.path() / "video_000000.ts")));
 }
 
 BOOST_AUTO_TEST_CASE(stamps_are_size_and_nanosecond_mtime_of_regular_files) {

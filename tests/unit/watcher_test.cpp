@@ -71,7 +71,7 @@ struct Watched {
       BOOST_REQUIRE(value_of(daemon.run_once(20ms)));
     }
     return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
-                                                                  start);
+                                                                 start);
   }
   // Turns the loop for a while (to show that something does not happen).
   void turn_for(std::chrono::milliseconds span) {
@@ -132,12 +132,18 @@ BOOST_AUTO_TEST_CASE(watch_move_assignment_removes_the_old_watch) {
   BOOST_TEST(value_of(inotify.read_events()).empty());  // nothing removed, nothing queued
 }
 
-BOOST_AUTO_TEST_CASE(inotify_move_keeps_its_descriptor) {
+BOOST_AUTO_TEST_CASE(inotify_move_assignment_closes_the_old_descriptor) {
   auto a = value_of(Inotify::create());
-  const int fd = a.fd();
-  Inotify b(std::move(a));
-  BOOST_TEST(b.fd() == fd);
-  BOOST_TEST(fd_is_open(fd));
+  auto b = value_of(Inotify::create());
+  const int a_fd = a.fd();
+  const int b_fd = b.fd();
+  a = std::move(b);
+  BOOST_TEST(a.fd() == b_fd);
+  BOOST_TEST(b.fd() == -1);
+  BOOST_TEST(!fd_is_open(a_fd));
+  Inotify c(std::move(a));
+  BOOST_TEST(c.fd() == b_fd);
+  BOOST_TEST(fd_is_open(b_fd));
 }
 
 BOOST_AUTO_TEST_CASE(start_indexes_and_watches_every_directory) {

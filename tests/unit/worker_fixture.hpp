@@ -68,9 +68,9 @@ inline std::string run(const std::string& command) {
 // An H.264 MPEG-TS segment of `seconds` at 10 fps, keyframe every second.
 inline void make_ts(const fs::path& path, double seconds, const std::string& size = "320x180") {
   fs::create_directories(path.parent_path());
-  run("ffmpeg -nostdin -v error -y -f lavfi -i testsrc2=size=" + size +
-      ":rate=10 -t " + std::to_string(seconds) +
-      " -c:v libx264 -preset ultrafast -g 10 -f mpegts '" + path.string() + "'");
+  run("ffmpeg -nostdin -v error -y -f lavfi -i testsrc2=size=" + size + ":rate=10 -t " +
+      std::to_string(seconds) + " -c:v libx264 -preset ultrafast -g 10 -f mpegts '" +
+      path.string() + "'");
 }
 
 // One 2-second segment made once per test program, copied where needed (fast).
@@ -101,9 +101,10 @@ inline void set_mtime(const fs::path& path, std::int64_t seconds) {
 
 // ffprobe's packet-derived duration of the video stream: max(pts + duration) - min(pts).
 inline double ffprobe_duration(const fs::path& path) {
-  std::istringstream lines(run("ffprobe -v error -select_streams v:0 -show_entries "
-                               "packet=pts_time,duration_time -of csv=p=0 '" +
-                               path.string() + "'"));
+  std::istringstream lines(
+      run("ffprobe -v error -select_streams v:0 -show_entries "
+          "packet=pts_time,duration_time -of csv=p=0 '" +
+          path.string() + "'"));
   double first = 1e300;
   double end = -1e300;
   std::string line;
