@@ -72,8 +72,16 @@ int run_daemon(const Config& config) {
   Indexer indexer(config, *catalog);
   auto watcher = Watcher::create(indexer);
   if (!watcher) return fail_with(watcher.error());
-  indexer.set_progress([&notifier] { notifier.keepalive(); });
-  if (auto started = (*watcher)->start(); !started) return fail_with(started.error());
+  indexer.set_progress([&notifier, &daemon] {
+    notifier.keepalive();
+    return !daemon->stop_requested();
+  });
+  if (auto started = (*watcher)->start(); !started) {
+    if (!daemon->stop_requested()) return fail_with(started.error());
+    notifier.stopping();
+    log::notice("cctv-worker stopped during the first reindex");
+    return k_exit_ok;
+  }
   daemon->add(**watcher);
   // Later modules (recorder, converter, S3 sync, retention) are created and added here.
   notifier.ready(daemon->status());

@@ -40,18 +40,34 @@ std::string Daemon::status() const {
   return status;
 }
 
-Result<bool> Daemon::handle_signals() {
+void Daemon::read_signals() {
   signalfd_siginfo info{};
   while (::read(m_signals.get(), &info, sizeof info) == static_cast<ssize_t>(sizeof info)) {
     if (info.ssi_signo == SIGHUP) {
-      log::info("SIGHUP: resync");
-      for (Module* module : m_modules) CCTV_TRY(module->resync());
-      continue;
+      m_resync_pending = true;
+    } else if (m_stop_signal == 0) {
+      m_stop_signal = static_cast<int>(info.ssi_signo);
     }
-    log::info(std::string("stopping on ") + (info.ssi_signo == SIGINT ? "SIGINT" : "SIGTERM"));
+  }
+}
+
+bool Daemon::stop_requested() {
+  read_signals();
+  return m_stop_signal != 0;
+}
+
+Result<bool> Daemon::handle_signals() {
+  read_signals();
+  if (m_stop_signal != 0) {
+    log::info(std::string("stopping on ") + (m_stop_signal == SIGINT ? "SIGINT" : "SIGTERM"));
     m_notifier->stopping();
     stop_modules();
     return false;
+  }
+  if (m_resync_pending) {
+    m_resync_pending = false;
+    log::info("SIGHUP: resync");
+    for (Module* module : m_modules) CCTV_TRY(module->resync());
   }
   return true;
 }
@@ -72,10 +88,8 @@ Result<bool> Daemon::run_once(std::chrono::milliseconds max_wait) {
   if (n < 0 && errno != EINTR) {
     return fail(ErrorKind::internal, std::string("poll: ") + std::strerror(errno));
   }
-  if (n > 0 && (fds[0].revents & POLLIN) != 0) {
-    auto running = handle_signals();
-    if (!running || !*running) return running;
-  }
+  // Also when a signal was taken early by stop_requested().
+  if (auto running = handle_signals(); !running || !*running) return running;
   for (std::size_t i = 0; i < m_modules.size(); ++i) {
     if (n <= 0 || (fds[i + 1].revents & (POLLIN | POLLERR | POLLHUP)) == 0) continue;
     if (auto r = m_modules[i]->on_readable(); !r) {

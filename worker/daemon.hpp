@@ -30,12 +30,17 @@ class Daemon {
   Result<bool> run_once(std::chrono::milliseconds max_wait);
   // Runs until SIGTERM/SIGINT; an error is fatal (systemd restarts the worker).
   Result<void> run();
+  // True once SIGTERM or SIGINT has arrived (checked without blocking), so that
+  // long work outside the loop (the first reindex) can give up promptly.
+  [[nodiscard]] bool stop_requested();
 
   [[nodiscard]] std::string status() const;
 
  private:
   Daemon(Notifier& notifier, Clock clock, UniqueFd signals)
       : m_notifier(&notifier), m_clock(std::move(clock)), m_signals(std::move(signals)) {}
+  // Takes the pending signals into the flags below; never blocks.
+  void read_signals();
   Result<bool> handle_signals();
   void stop_modules();
 
@@ -44,6 +49,8 @@ class Daemon {
   UniqueFd m_signals;
   std::vector<Module*> m_modules;
   bool m_stopped = false;
+  int m_stop_signal = 0;  // SIGTERM or SIGINT once asked to stop
+  bool m_resync_pending = false;
 };
 
 }  // namespace cctv::worker

@@ -148,7 +148,7 @@ Result<IndexStats> Indexer::reindex_day(std::size_t camera, const Date& date, bo
       }
       changed.push_back(std::move(*segment));
       ++stats.probed;
-      if (m_progress) m_progress();  // probing a large day takes a while
+      if (!keep_going()) return fail(ErrorKind::unavailable, "reindex interrupted");
     }
     present.insert(file.name);
   }
@@ -173,7 +173,7 @@ Result<IndexStats> Indexer::reindex_day(std::size_t camera, const Date& date, bo
   } else if (day && day->state == DayState::recording) {
     CCTV_TRY(update_state(cam, date));
   }
-  if (m_progress) m_progress();
+  if (!keep_going()) return fail(ErrorKind::unavailable, "reindex interrupted");
   return stats;
 }
 

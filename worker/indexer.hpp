@@ -53,13 +53,17 @@ class Indexer {
   // Called with a directory just before it is listed (the watcher adds its watch
   // there, so that no file can land unseen between listing and watching).
   using DirHook = std::function<void(const std::filesystem::path& dir)>;
-  // Called after each day of a reindex (the daemon pets the systemd watchdog).
-  using ProgressHook = std::function<void()>;
+  // Called after each file probed and each day of a reindex (the daemon pets the
+  // systemd watchdog there); returning false interrupts the reindex, which then
+  // fails with ErrorKind::unavailable. Days already done stay committed.
+  using ProgressHook = std::function<bool()>;
 
   Indexer(Config config, Catalog& catalog, Clock clock = system_now);
 
   void set_dir_hook(DirHook before_list) { m_before_list = std::move(before_list); }
   void set_progress(ProgressHook progress) { m_progress = std::move(progress); }
+  // True unless the progress hook asks to stop.
+  [[nodiscard]] bool keep_going() const { return !m_progress || m_progress(); }
   [[nodiscard]] const Config& config() const { return m_config; }
   [[nodiscard]] const std::filesystem::path& root() const { return m_config.save_path; }
   [[nodiscard]] const std::vector<Camera>& cameras() const { return m_cameras; }

@@ -112,3 +112,16 @@ BOOST_AUTO_TEST_CASE(transient_module_errors_are_logged_others_are_fatal) {
   BOOST_TEST(!ran);
   BOOST_TEST(module.stops == 1);  // run() stops the modules on a fatal error
 }
+
+BOOST_AUTO_TEST_CASE(stop_requested_sees_a_pending_sigterm_and_the_loop_still_stops) {
+  Notifier notifier;
+  auto daemon = value_of(Daemon::create(notifier));
+  FakeModule module;
+  daemon.add(module);
+  BOOST_TEST(!daemon.stop_requested());
+  ::raise(SIGTERM);
+  BOOST_TEST(daemon.stop_requested());
+  BOOST_TEST(daemon.stop_requested());
+  BOOST_TEST(!value_of(daemon.run_once(1000ms)));  // the signal was taken early: still stops
+  BOOST_TEST(module.stops == 1);
+}

@@ -363,3 +363,22 @@ BOOST_AUTO_TEST_CASE(new_camera_directories_are_discovered) {
   value_of(indexer.reindex(false));
   BOOST_TEST(value_of(indexer.segment_count()) == 1);
 }
+
+BOOST_AUTO_TEST_CASE(progress_hook_can_interrupt_a_reindex_between_files) {
+  Archive a;
+  a.add("cam/2026-11-20", "video_100000.ts");
+  a.add("cam/2026-11-21", "video_100000.ts");
+  a.add("cam/2026-11-21", "video_100002.ts");
+  auto catalog = open_catalog(a.catalog_path);
+  Indexer indexer(make_config(a.root, a.catalog_path), catalog, a.clock());
+  int calls = 0;
+  indexer.set_progress([&calls] { return ++calls < 3; });  // file, day, then stop
+  auto stats = indexer.reindex(false);
+  BOOST_REQUIRE(!stats);
+  BOOST_TEST(stats.error().kind == ErrorKind::unavailable);
+  const auto id = indexer.cameras().at(0).id;
+  BOOST_TEST(day_of(catalog, id, k_day).segment_count == 1);  // the first day is committed
+  BOOST_TEST(!value_of(catalog.find_day(id, k_next)));        // the second was not
+  indexer.set_progress(nullptr);
+  BOOST_TEST(value_of(indexer.reindex(false)).segments == 3U);
+}
