@@ -74,10 +74,19 @@ Result<std::vector<std::size_t>> Indexer::load_cameras() {
     const std::string zone_name = own_zone.empty() ? m_config.time_zone : own_zone;
     auto zone = TimeZone::load(zone_name);
     if (!zone) return std::unexpected(zone.error().context("camera " + dir.name));
-    auto id = m_catalog.ensure_camera(dir.name, dir.directory, zone_name);
+    auto known = m_catalog.find_camera(dir.name);
+    if (!known) return std::unexpected(known.error().context("camera " + dir.name));
+    const bool reread = *known && (*known)->time_zone != zone_name;
+    if (reread) {
+      log::notice("cam=" + dir.name + " time zone changed from \"" + (*known)->time_zone +
+                  "\" to \"" + zone_name + "\": every segment is read again");
+    }
+    // A changed zone is recorded only once the camera has been reindexed with it.
+    auto id =
+        m_catalog.ensure_camera(dir.name, dir.directory, reread ? (*known)->time_zone : zone_name);
     if (!id) return std::unexpected(id.error().context("camera " + dir.name));
     const auto path = dir.directory.empty() ? root() : root() / dir.directory;
-    m_cameras.push_back(Camera{*id, dir.name, dir.directory, *zone, path});
+    m_cameras.push_back(Camera{*id, dir.name, dir.directory, *zone, path, reread});
     added.push_back(m_cameras.size() - 1);
     log::info("cam=" + dir.name + " indexing " + path.string() + " (time zone " +
               (zone_name.empty() ? std::string("of the system") : zone_name) + ")");
@@ -106,6 +115,7 @@ Result<IndexStats> Indexer::reindex(bool full) {
 }
 
 Result<IndexStats> Indexer::reindex_camera(std::size_t camera, bool full) {
+  full = full || m_cameras.at(camera).reread;
   if (m_before_list) m_before_list(m_cameras.at(camera).path);
   const std::vector<Date> days = list_days(m_cameras.at(camera).path);
   IndexStats stats;
@@ -116,6 +126,10 @@ Result<IndexStats> Indexer::reindex_camera(std::size_t camera, bool full) {
     stats += *day;
   }
   CCTV_TRY(forget_vanished_days(camera, days));
+  if (Camera& cam = m_cameras.at(camera); cam.reread) {
+    CCTV_TRY(m_catalog.ensure_camera(cam.name, cam.directory, cam.zone.name()));
+    cam.reread = false;
+  }
   return stats;
 }
 

@@ -29,6 +29,9 @@ struct Camera {
   std::string directory;  // relative to the root; "" = the root itself (legacy)
   TimeZone zone;
   std::filesystem::path path;  // the camera directory
+  // The zone changed since the catalog was made: every start time is computed
+  // again by the next reindex of this camera, which then records the new zone.
+  bool reread = false;
 
   [[nodiscard]] std::filesystem::path day_path(const Date& date) const {
     return path / format_date(date);

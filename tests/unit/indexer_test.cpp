@@ -382,3 +382,21 @@ BOOST_AUTO_TEST_CASE(progress_hook_can_interrupt_a_reindex_between_files) {
   indexer.set_progress(nullptr);
   BOOST_TEST(value_of(indexer.reindex(false)).segments == 3U);
 }
+
+BOOST_AUTO_TEST_CASE(a_changed_time_zone_reads_every_segment_again) {
+  Archive a;
+  a.add("cam/2026-11-20", "video_100000.ts");
+  auto catalog = open_catalog(a.catalog_path);
+  {
+    Indexer indexer(make_config(a.root, a.catalog_path, "UTC"), catalog, a.clock());
+    value_of(indexer.reindex(false));
+  }
+  const auto id = value_of(catalog.find_camera("cam"))->id;
+  BOOST_TEST(value_of(catalog.segments(id, k_day))[0].start_us == utc(k_day, 10, 0));
+  Indexer indexer(make_config(a.root, a.catalog_path, "Europe/Berlin"), catalog, a.clock());
+  const auto stats = value_of(indexer.reindex(false));
+  BOOST_TEST(stats.probed == 1U);  // unchanged file, but its start time moved
+  BOOST_TEST(value_of(catalog.segments(id, k_day))[0].start_us == utc(k_day, 9, 0));
+  BOOST_TEST(value_of(catalog.find_camera("cam"))->time_zone == "Europe/Berlin");
+  BOOST_TEST(value_of(indexer.reindex(false)).probed == 0U);
+}
