@@ -73,6 +73,7 @@ BOOST_AUTO_TEST_CASE(daemon_notifies_systemd_indexes_and_stops_on_sigterm) {
   Setup s;
   NotifySocket notify(s.dir.path() / "notify");
   const auto log_file = s.dir.path() / "worker.log";
+  ::setenv("WATCHDOG_USEC", "400000", 1);  // for the child: keepalives every 200 ms
   const pid_t pid = ::fork();
   BOOST_REQUIRE(pid >= 0);
   if (pid == 0) {
@@ -83,7 +84,9 @@ BOOST_AUTO_TEST_CASE(daemon_notifies_systemd_indexes_and_stops_on_sigterm) {
             static_cast<char*>(nullptr));
     ::_exit(127);
   }
-  BOOST_TEST(notify.wait_for("READY=1", 10s));
+  ::unsetenv("WATCHDOG_USEC");
+  BOOST_TEST(notify.wait_for("READY=1\nSTATUS=watching 1 cameras, 1 segments", 10s));
+  BOOST_TEST(notify.wait_for("WATCHDOG=1", 1s));
   copy_sample(s.root / "front" / "2026-11-20" / "video_101502.ts");
   auto catalog = value_of(Catalog::open_read_only(s.catalog));
   const auto start = std::chrono::steady_clock::now();
