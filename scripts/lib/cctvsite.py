@@ -182,7 +182,7 @@ def render(template, values, upload):
 
 def generate_nginx(config, runtime, listen, webroot, index_socket, playlist_socket,
                    upload_users=(), error_log=None, access_log=None, workers="2",
-                   mime_types="/etc/nginx/mime.types"):
+                   mime_types="/etc/nginx/mime.types", playlist_cache=True):
     cfg = load_config(config)
     save_path = config_value(cfg, "savePath")
     base = config_value(cfg, "baseUrl")
@@ -228,6 +228,8 @@ def generate_nginx(config, runtime, listen, webroot, index_socket, playlist_sock
     }
     with open(os.path.join(TEMPLATE_DIR, "cctv-site.conf.in"), encoding="utf-8") as f:
         site = render(f.read(), values, bool(upload_users))
+    if not playlist_cache:  # for bench/playlist: every request reaches cctv-playlist
+        site = site.replace("fastcgi_cache cctv_playlists;", "fastcgi_cache off;")
     site_path = os.path.join(runtime, "cctv-site.conf")
     with open(site_path, "w", encoding="utf-8") as f:
         f.write(site)

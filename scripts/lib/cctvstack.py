@@ -72,12 +72,13 @@ class Stack:
     start cctv-index and cctv-playlist (without them nginx answers 502 for those)."""
 
     def __init__(self, work_dir, config, build_dir, upload_users=(), worker=False,
-                 nginx_workers=1, env=None, programs=True):
+                 nginx_workers=1, env=None, programs=True, webroot=None, playlist_cache=True):
         self.work_dir = os.path.abspath(work_dir)
         self.config = os.path.abspath(config)
         self.build_dir = os.path.abspath(build_dir)
         self.bin_dir = os.path.join(self.build_dir, "bin")
-        self.webroot = os.path.join(self.build_dir, "webroot")
+        self.webroot = os.path.abspath(webroot or os.path.join(self.build_dir, "webroot"))
+        self.playlist_cache = playlist_cache
         self.runtime = os.path.join(self.work_dir, "run")
         self.upload_users = list(upload_users)
         self.worker = worker
@@ -139,7 +140,7 @@ class Stack:
             conf = cctvsite.generate_nginx(
                 self.config, self.runtime, "127.0.0.1:%d" % self.port, self.webroot,
                 self.index_socket, self.playlist_socket, self.upload_users,
-                workers=str(self.nginx_workers))
+                workers=str(self.nginx_workers), playlist_cache=self.playlist_cache)
             error_log = os.path.join(self.runtime, "logs", "error.log")
             proc, log = self.spawn("nginx", [NGINX, "-p", self.runtime, "-c", conf, "-e", error_log])
             try:
