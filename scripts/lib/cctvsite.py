@@ -7,6 +7,8 @@ Shared by scripts/serve, tests/integration and bench/ (stdlib only):
       writes a CCTV config (cameras omitted: discovered from the archive root)
   cctvsite.py get --config FILE KEY
       prints storageConfig.savePath / storageConfig.catalogPath / web.baseUrl
+  cctvsite.py site --config FILE --out FILE --listen 80 --webroot DIR [--htpasswd FILE] ...
+      renders only nginx/cctv-site.conf.in, for a system nginx (docs/nginx.md)
   cctvsite.py nginx --config FILE --runtime DIR --listen ADDR --webroot DIR
                     --index-socket PATH --playlist-socket PATH [--upload-user USER:PASSWORD]
       renders nginx/nginx.conf.in + nginx/cctv-site.conf.in into DIR (nginx.conf,
@@ -180,9 +182,9 @@ def render(template, values, upload):
     return "\n".join(out) + "\n"
 
 
-def generate_nginx(config, runtime, listen, webroot, index_socket, playlist_socket,
-                   upload_users=(), error_log=None, access_log=None, workers="2",
-                   mime_types="/etc/nginx/mime.types", playlist_cache=True):
+def render_site(config, listen, webroot, index_socket, playlist_socket, cache_dir,
+                htpasswd=None, upload_temp=None, playlist_cache=True):
+    """The site file's text. `htpasswd` set = the upload location is on."""
     cfg = load_config(config)
     save_path = config_value(cfg, "savePath")
     base = config_value(cfg, "baseUrl")
@@ -190,28 +192,12 @@ def generate_nginx(config, runtime, listen, webroot, index_socket, playlist_sock
         raise SystemExit("cctvsite: storageConfig.savePath must be an absolute path")
     if not (base.startswith("/") and base.endswith("/")):
         raise SystemExit("cctvsite: web.baseUrl must start and end with '/'")
-    runtime = os.path.abspath(runtime)
-    for d in ("logs", "cache", "tmp/body", "tmp/proxy", "tmp/fastcgi", "tmp/uwsgi", "tmp/scgi",
-              "tmp/upload"):
-        os.makedirs(os.path.join(runtime, d), exist_ok=True)
-    os.makedirs(save_path, exist_ok=True)
     served, upload = camera_dir_prefixes(cfg, save_path)
-    htpasswd = os.path.join(runtime, "htpasswd")
-    if upload_users:
-        lines = []
-        for spec in upload_users:
-            user, sep, password = spec.partition(":")
-            if not sep or not user or ":" in user or not password:
-                raise SystemExit("cctvsite: --upload-user wants USER:PASSWORD")
-            lines.append("%s:%s\n" % (user, hash_password(password)))
-        fd = os.open(htpasswd, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o640)
-        with os.fdopen(fd, "w") as f:
-            f.writelines(lines)
     values = {
         "LISTEN": listen,
         "ARCHIVE_ROOT": os.path.abspath(save_path).rstrip("/") or "/",
         "WEBROOT": os.path.abspath(webroot),
-        "CACHE_DIR": os.path.join(runtime, "cache"),
+        "CACHE_DIR": os.path.abspath(cache_dir),
         "INDEX_SOCKET": os.path.abspath(index_socket),
         "PLAYLIST_SOCKET": os.path.abspath(playlist_socket),
         "BASE": base,
@@ -221,15 +207,48 @@ def generate_nginx(config, runtime, listen, webroot, index_socket, playlist_sock
         "CAMERA_RE": CAMERA_RE,
         "CAMDIR_PREFIX_RE": served,
         "UPLOAD_CAMDIR_PREFIX_RE": upload,
-        "UPLOAD_HTPASSWD": htpasswd,
-        "UPLOAD_TEMP": upload_temp_dir(runtime, save_path),
+        "UPLOAD_HTPASSWD": os.path.abspath(htpasswd) if htpasswd else "",
+        "UPLOAD_TEMP": os.path.abspath(upload_temp or os.path.join(save_path, ".upload-tmp")),
         "SECURITY_HEADERS": SECURITY_HEADERS,
         "CSP": CSP,
     }
     with open(os.path.join(TEMPLATE_DIR, "cctv-site.conf.in"), encoding="utf-8") as f:
-        site = render(f.read(), values, bool(upload_users))
+        site = render(f.read(), values, bool(htpasswd))
     if not playlist_cache:  # for bench/playlist: every request reaches cctv-playlist
         site = site.replace("fastcgi_cache cctv_playlists;", "fastcgi_cache off;")
+    return site
+
+
+def write_htpasswd(path, upload_users):
+    lines = []
+    for spec in upload_users:
+        user, sep, password = spec.partition(":")
+        if not sep or not user or ":" in user or not password:
+            raise SystemExit("cctvsite: --upload-user wants USER:PASSWORD")
+        lines.append("%s:%s\n" % (user, hash_password(password)))
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o640)
+    with os.fdopen(fd, "w") as f:
+        f.writelines(lines)
+
+
+def generate_nginx(config, runtime, listen, webroot, index_socket, playlist_socket,
+                   upload_users=(), error_log=None, access_log=None, workers="2",
+                   mime_types="/etc/nginx/mime.types", playlist_cache=True):
+    """nginx.conf + cctv-site.conf (+ htpasswd) in `runtime`; returns the nginx.conf path."""
+    save_path = config_value(load_config(config), "savePath")
+    runtime = os.path.abspath(runtime)
+    for d in ("logs", "cache", "tmp/body", "tmp/proxy", "tmp/fastcgi", "tmp/uwsgi", "tmp/scgi",
+              "tmp/upload"):
+        os.makedirs(os.path.join(runtime, d), exist_ok=True)
+    if save_path:
+        os.makedirs(save_path, exist_ok=True)
+    htpasswd = None
+    if upload_users:
+        htpasswd = os.path.join(runtime, "htpasswd")
+        write_htpasswd(htpasswd, upload_users)
+    site = render_site(config, listen, webroot, index_socket, playlist_socket,
+                       os.path.join(runtime, "cache"), htpasswd,
+                       upload_temp_dir(runtime, save_path), playlist_cache)
     site_path = os.path.join(runtime, "cctv-site.conf")
     with open(site_path, "w", encoding="utf-8") as f:
         f.write(site)
@@ -263,6 +282,18 @@ def main(argv):
     g = sub.add_parser("get", help="print one value of a CCTV config")
     g.add_argument("--config", required=True)
     g.add_argument("key", choices=["savePath", "catalogPath", "baseUrl"])
+    st = sub.add_parser("site", help="render only the site file, for a system nginx")
+    st.add_argument("--config", required=True)
+    st.add_argument("--out", required=True)
+    st.add_argument("--listen", default="80")
+    st.add_argument("--webroot", required=True)
+    st.add_argument("--index-socket", default="/run/cctv/index.sock")
+    st.add_argument("--playlist-socket", default="/run/cctv/playlist.sock")
+    st.add_argument("--cache-dir", default="/var/cache/nginx/cctv")
+    st.add_argument("--htpasswd", help="enables uploads: an htpasswd file (htpasswd or "
+                                       "openssl passwd -6 makes the entries)")
+    st.add_argument("--upload-temp", help="body temp dir on the archive's filesystem "
+                                          "(default: <savePath>/.upload-tmp)")
     n = sub.add_parser("nginx", help="render the nginx config into a runtime directory")
     n.add_argument("--config", required=True)
     n.add_argument("--runtime", required=True)
@@ -277,6 +308,11 @@ def main(argv):
     a = ap.parse_args(argv)
     if a.cmd == "config":
         write_config(a.out, a.save_path, a.catalog, a.title)
+    elif a.cmd == "site":
+        text = render_site(a.config, a.listen, a.webroot, a.index_socket, a.playlist_socket,
+                           a.cache_dir, a.htpasswd, a.upload_temp)
+        with open(a.out, "w", encoding="utf-8") as f:
+            f.write(text)
     elif a.cmd == "get":
         print(config_value(load_config(a.config), a.key))
     else:

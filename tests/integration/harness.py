@@ -350,7 +350,9 @@ class SiteTestCase(unittest.TestCase):
         cls.build_archive()
         cls.config_path = os.path.join(cls.work, "config.json")
         cls.catalog = os.path.join(cls.work, "var", "catalog.sqlite")
-        extra = {"cameras": cls.CAMERAS} if getattr(cls, "CAMERAS", None) else None
+        extra = dict(getattr(cls, "EXTRA_CONFIG", None) or {})
+        if getattr(cls, "CAMERAS", None):
+            extra["cameras"] = cls.CAMERAS
         cctvsite.write_config(cls.config_path, cls.root, cls.catalog, "Test archive", extra)
         cls.site = None
         try:

@@ -290,5 +290,30 @@ class Legacy(ContractMixin, harness.SiteTestCase):
             self.assertEqual((code, hdrs.get("location")), (302, location), path)
 
 
+class BaseUrl(harness.SiteTestCase):
+    """web.baseUrl "/cctv/": the whole site, archive included, lives under that prefix."""
+    LAYOUT = "legacy"
+    EXTRA_CONFIG = {"web": {"baseUrl": "/cctv/", "title": "Prefixed"}}
+
+    @classmethod
+    def build_archive(cls):
+        harness.build_legacy(cls.archive)
+
+    def test_everything_under_the_prefix(self):
+        d = day(-2)
+        pl, hdrs = self.playlist("/cctv/playlist.m3u8?date=" + d)
+        placed = self.archive.day_segments("", d)
+        self.assertEqual(pl.uris, ["/cctv" + p.uri for p in placed])
+        for uri in pl.uris[:3]:
+            self.assertStatus(uri, 200)
+        self.assertEqual(self.get("/cctv/%s/playlist.m3u8" % d)[0], 200)
+        code, hdrs, body = self.get("/cctv/live/playlist.m3u8")
+        self.assertEqual(hdrs.get("location"), "/cctv/playlist.m3u8?date=%s&live=1" % day(0))
+        self.assertStatus("/cctv/", 200)
+        self.assertStatus("/cctv/assets/player.js", 200)
+        for path in ("/", "/playlist.m3u8?date=" + d, placed[0].uri, "/cctv"):
+            self.assertIn(self.get(path)[0], (301, 404), path)
+
+
 if __name__ == "__main__":
     harness.main()
