@@ -77,6 +77,7 @@ class ContractMixin:
         pl, hdrs = self.playlist(self.q(date=first, live=1))
         self.assertValid(pl, closed=False, placed=self.placed(first, live=True))
         self.assertEqual(hdrs.get("cache-control"), "no-cache")
+        self.assertEqual(hdrs.get("x-cache"), "BYPASS")  # nginx never keeps a live playlist
         self.assertIn("CAN-SKIP-UNTIL", pl.tag("#EXT-X-SERVER-CONTROL") or "")
         again, _ = self.playlist(self.q(date=first, live=1))
         self.assertEqual(again.text, pl.text)  # stable: same sequence numbers, same body
