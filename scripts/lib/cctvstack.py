@@ -7,6 +7,7 @@ directory; ports are chosen at run time; stop() always stops what start() starte
     with Stack(work_dir, config_path, build_dir) as stack:
         status, headers, body = stack.get("/playlist.m3u8?date=2026-11-20")
 """
+import ctypes
 import http.client
 import os
 import signal
@@ -19,6 +20,14 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import cctvsite  # noqa: E402
 
 NGINX = os.environ.get("NGINX", "/usr/sbin/nginx")
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent(sig):
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(_PR_SET_PDEATHSIG, int(sig), 0, 0, 0)
 
 
 def free_port():
@@ -106,8 +115,13 @@ class Stack:
     def spawn(self, name, argv):
         log = self.log_path(name)
         out = open(log, "ab")
+        # If this process dies without stop() (a ctest timeout kills it), the kernel stops
+        # the servers too: nginx and the worker with SIGTERM, the FastCGI programs (which
+        # libfcgi lets ignore SIGTERM) with SIGKILL.
+        death = signal.SIGTERM if name in ("nginx", "cctv-worker") else signal.SIGKILL
         proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=out,
-                                env=self.env, start_new_session=True)
+                                env=self.env, start_new_session=True,
+                                preexec_fn=lambda: _die_with_parent(death))
         out.close()
         self.procs.append((name, proc, log))
         return proc, log

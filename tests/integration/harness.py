@@ -93,6 +93,7 @@ def fixture_segments():
                "-f", "segment", "-segment_format", "mpegts",
                "-segment_times", ",".join(str(c) for c in CUTS), pattern])
     if res.returncode != 0:
+        shutil.rmtree(base, ignore_errors=True)
         raise RuntimeError("ffmpeg could not make fixtures: " + res.stderr)
     segs = []
     for i, start in enumerate(STARTS):
@@ -345,17 +346,17 @@ class SiteTestCase(unittest.TestCase):
     def setUpClass(cls):
         require_binaries(*cls.NEEDS)
         cls.work = tempfile.mkdtemp(prefix="cctv-it-")
-        cls.root = os.path.join(cls.work, "archive")
-        cls.archive = ArchiveBuilder(cls.root)
-        cls.build_archive()
-        cls.config_path = os.path.join(cls.work, "config.json")
-        cls.catalog = os.path.join(cls.work, "var", "catalog.sqlite")
-        extra = dict(getattr(cls, "EXTRA_CONFIG", None) or {})
-        if getattr(cls, "CAMERAS", None):
-            extra["cameras"] = cls.CAMERAS
-        cctvsite.write_config(cls.config_path, cls.root, cls.catalog, "Test archive", extra)
         cls.site = None
         try:
+            cls.root = os.path.join(cls.work, "archive")
+            cls.archive = ArchiveBuilder(cls.root)
+            cls.build_archive()
+            cls.config_path = os.path.join(cls.work, "config.json")
+            cls.catalog = os.path.join(cls.work, "var", "catalog.sqlite")
+            extra = dict(getattr(cls, "EXTRA_CONFIG", None) or {})
+            if getattr(cls, "CAMERAS", None):
+                extra["cameras"] = cls.CAMERAS
+            cctvsite.write_config(cls.config_path, cls.root, cls.catalog, "Test archive", extra)
             if not cls.WORKER_DAEMON and have_binaries("cctv-worker"):
                 res = run([os.path.join(BIN, "cctv-worker"), "--config", cls.config_path,
                            "--reindex"])
