@@ -19,12 +19,11 @@ UtcMicros now_us() {
       .count();
 }
 
-
-#define CCTV_STATEMENT(var, sql)                        \
-  auto var##_result = m_db.prepared(sql);               \
-  if (!var##_result) {                                  \
-    return std::unexpected(var##_result.error());       \
-  }                                                     \
+#define CCTV_STATEMENT(var, sql)                  \
+  auto var##_result = m_db.prepared(sql);         \
+  if (!var##_result) {                            \
+    return std::unexpected(var##_result.error()); \
+  }                                               \
   sqlite::Statement& var = **var##_result
 
 constexpr std::string_view k_day_columns =
@@ -63,11 +62,16 @@ Result<std::vector<DayRow>> read_days(sqlite::Statement& s) {
 
 std::string_view to_string(DayState state) {
   switch (state) {
-    case DayState::recording: return "recording";
-    case DayState::settled: return "settled";
-    case DayState::converting: return "converting";
-    case DayState::converted: return "converted";
-    case DayState::archived: return "archived";
+    case DayState::recording:
+      return "recording";
+    case DayState::settled:
+      return "settled";
+    case DayState::converting:
+      return "converting";
+    case DayState::converted:
+      return "converted";
+    case DayState::archived:
+      return "archived";
   }
   return "recording";
 }
@@ -93,7 +97,8 @@ Result<Catalog> Catalog::open_writable(const std::filesystem::path& path) {
   CCTV_TRY(catalog.m_db.exec("PRAGMA journal_mode = WAL"));
   CCTV_TRY(catalog.m_db.exec("PRAGMA synchronous = NORMAL"));
   CCTV_TRY(catalog.m_db.exec("PRAGMA foreign_keys = ON"));
-  if (auto r = catalog.migrate(); !r) return std::unexpected(r.error().context("catalog " + path.string()));
+  if (auto r = catalog.migrate(); !r)
+    return std::unexpected(r.error().context("catalog " + path.string()));
   return catalog;
 }
 
@@ -127,9 +132,9 @@ Result<void> Catalog::migrate() {
   std::int64_t current = *row ? version.column_int(0) : 0;
   version.reset();
   if (current > k_schema_version) {
-    return fail(ErrorKind::unavailable,
-                "schema version " + std::to_string(current) + " is newer than this program's " +
-                    std::to_string(k_schema_version));
+    return fail(ErrorKind::unavailable, "schema version " + std::to_string(current) +
+                                            " is newer than this program's " +
+                                            std::to_string(k_schema_version));
   }
   if (current == k_schema_version) return {};
   auto tx = transaction();
@@ -152,8 +157,8 @@ Result<std::vector<CameraRow>> Catalog::cameras() {
     auto row = s.step();
     if (!row) return std::unexpected(row.error());
     if (!*row) break;
-    cameras.push_back(CameraRow{s.column_int(0), s.column_text(1), s.column_text(2),
-                                s.column_text(3)});
+    cameras.push_back(
+        CameraRow{s.column_int(0), s.column_text(1), s.column_text(2), s.column_text(3)});
   }
   return cameras;
 }
@@ -178,8 +183,8 @@ Result<std::vector<DayRow>> Catalog::days(std::int64_t camera_id) {
 }
 
 Result<std::optional<DayRow>> Catalog::find_day(std::int64_t camera_id, const Date& date) {
-  static const std::string sql = "SELECT " + std::string(k_day_columns) +
-                                 " FROM day WHERE camera_id = ?1 AND date = ?2";
+  static const std::string sql =
+      "SELECT " + std::string(k_day_columns) + " FROM day WHERE camera_id = ?1 AND date = ?2";
   CCTV_STATEMENT(s, sql);
   s.bind(1, camera_id).bind(2, format_date(date));
   auto days = read_days(s);
@@ -265,8 +270,7 @@ Result<std::int64_t> Catalog::ensure_camera(std::string_view name, std::string_v
   return id;
 }
 
-Result<void> Catalog::put_segment(std::int64_t camera_id, const Segment& segment,
-                                  bool refresh) {
+Result<void> Catalog::put_segment(std::int64_t camera_id, const Segment& segment, bool refresh) {
   const std::string date = format_date(segment.date);
   {
     CCTV_STATEMENT(d,
@@ -311,6 +315,14 @@ Result<void> Catalog::remove_day(std::int64_t camera_id, const Date& date) {
   CCTV_STATEMENT(day, "DELETE FROM day WHERE camera_id = ?1 AND date = ?2");
   day.bind(1, camera_id).bind(2, format_date(date));
   return day.run();
+}
+
+Result<void> Catalog::remove_camera_if_empty(std::int64_t camera_id) {
+  CCTV_STATEMENT(s,
+                 "DELETE FROM camera WHERE id = ?1 AND NOT EXISTS "
+                 "(SELECT 1 FROM day WHERE camera_id = ?1)");
+  s.bind(1, camera_id);
+  return s.run();
 }
 
 Result<void> Catalog::set_day_state(std::int64_t camera_id, const Date& date, DayState state) {

@@ -79,11 +79,12 @@ class Catalog {
                                      std::string_view time_zone);
   // Inserts or replaces a segment (by day and name) and, unless told not to (a
   // bulk reindex refreshes each day once at the end), refreshes the day.
-  Result<void> put_segment(std::int64_t camera_id, const Segment& segment,
-                           bool refresh = true);
+  Result<void> put_segment(std::int64_t camera_id, const Segment& segment, bool refresh = true);
   // Removes a segment; a day left without segments is removed too.
   Result<void> remove_segment(std::int64_t camera_id, const Date& date, std::string_view name);
   Result<void> remove_day(std::int64_t camera_id, const Date& date);
+  // Forgets a camera that has no days left (a camera no longer configured or found).
+  Result<void> remove_camera_if_empty(std::int64_t camera_id);
   Result<void> set_day_state(std::int64_t camera_id, const Date& date, DayState state);
   // Recomputes a day's aggregates from its segments (and bumps its version).
   Result<void> refresh_day(std::int64_t camera_id, const Date& date);

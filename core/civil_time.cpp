@@ -228,9 +228,8 @@ Result<TimeZone> TimeZone::load(std::string name) {
 TimeZone TimeZone::utc() { return TimeZone("UTC"); }
 
 UtcMicros TimeZone::to_utc(const LocalTime& local) const {
-  const std::int64_t naive = days_from_civil(local.date) * 86400 +
-                             std::int64_t{local.hour} * 3600 + std::int64_t{local.minute} * 60 +
-                             local.second;
+  const std::int64_t naive = days_from_civil(local.date) * 86400 + std::int64_t{local.hour} * 3600 +
+                             std::int64_t{local.minute} * 60 + local.second;
   if (m_name == "UTC") return naive * k_micros_per_second;
   std::lock_guard lock(g_tz_mutex);
   return with_zone(m_name, [&] {

@@ -27,13 +27,13 @@ struct Date {
 
 // Strict "YYYY-MM-DD" (years 1970..9999, a real calendar day); anything else is nullopt.
 std::optional<Date> parse_date(std::string_view text);
-std::string format_date(const Date& date);  // "YYYY-MM-DD"
+std::string format_date(const Date& date);       // "YYYY-MM-DD"
 std::int64_t days_from_civil(const Date& date);  // days since 1970-01-01
 Date civil_from_days(std::int64_t days);
 Date next_day(const Date& date);
-int weekday(const Date& date);  // 0 = Sunday
+int weekday(const Date& date);                     // 0 = Sunday
 std::string_view weekday_short(const Date& date);  // "Sun".."Sat"
-std::string_view month_name(int month);  // "January".."December"
+std::string_view month_name(int month);            // "January".."December"
 
 // A local wall-clock time.
 struct LocalTime {

@@ -79,7 +79,8 @@ class ObjectReader {
   }
 
   // Calls `read` with a reader for a nested object, if present.
-  Result<void> object(std::string_view key, const std::function<Result<void>(ObjectReader&)>& read) {
+  Result<void> object(std::string_view key,
+                      const std::function<Result<void>(ObjectReader&)>& read) {
     if (const Json* v = find(key)) {
       if (!v->is_object()) return type_error(key, "an object");
       ObjectReader nested(*v, path_of(key));
@@ -99,9 +100,9 @@ class ObjectReader {
   }
 
   Result<void> type_error(std::string_view key, std::string_view expected) const {
-    return fail(ErrorKind::invalid_argument,
-                path_of(key) + ": expected " + std::string(expected) + ", got " +
-                    m_object.at(std::string(key)).type_name());
+    return fail(ErrorKind::invalid_argument, path_of(key) + ": expected " + std::string(expected) +
+                                                 ", got " +
+                                                 m_object.at(std::string(key)).type_name());
   }
 
  private:
@@ -109,7 +110,6 @@ class ObjectReader {
   std::string m_path;
   std::set<std::string, std::less<>> m_known;
 };
-
 
 Result<void> read_camera(ObjectReader& r, CameraConfig& cam, const std::string& path) {
   CCTV_TRY(r.string("cameraName", cam.name));
@@ -173,8 +173,7 @@ Result<Config> parse(const Json& root) {
   }
   config.catalog_path = catalog_path.empty() ? "/var/lib/cctv/catalog.sqlite" : catalog_path;
   if (config.catalog_path.is_relative()) {
-    return fail(ErrorKind::invalid_argument,
-                "storageConfig.catalogPath: must be an absolute path");
+    return fail(ErrorKind::invalid_argument, "storageConfig.catalogPath: must be an absolute path");
   }
   CCTV_TRY(r.string("timeZone", config.time_zone));
   if (!config.time_zone.empty()) {
@@ -253,7 +252,6 @@ Result<Config> parse(const Json& root) {
   CCTV_TRY(r.check_unknown());
   return config;
 }
-
 
 }  // namespace
 

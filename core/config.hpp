@@ -51,7 +51,7 @@ struct Config {
   int convert_after_hours = 48;         // conversion.afterHours
   bool convert_enabled = true;          // conversion.enabled
   S3Config s3;
-  std::string web_base_url = "/";  // web.baseUrl: URL prefix of the archive and pages
+  std::string web_base_url = "/";          // web.baseUrl: URL prefix of the archive and pages
   std::string web_title = "CCTV archive";  // web.title
   int web_threads = 4;                     // web.threads: FastCGI accept threads
 };

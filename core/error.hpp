@@ -43,9 +43,9 @@ inline std::unexpected<Error> fail(ErrorKind kind, std::string message) {
 #define CCTV_TRY(expr) CCTV_TRY_IMPL_((expr), CCTV_CONCAT_(cctv_try_, __COUNTER__))
 #define CCTV_CONCAT_(a, b) CCTV_CONCAT2_(a, b)
 #define CCTV_CONCAT2_(a, b) a##b
-#define CCTV_TRY_IMPL_(expr, var)               \
-  do {                                          \
-    if (auto var = expr; !var) {                \
-      return std::unexpected(var.error());      \
-    }                                           \
+#define CCTV_TRY_IMPL_(expr, var)          \
+  do {                                     \
+    if (auto var = expr; !var) {           \
+      return std::unexpected(var.error()); \
+    }                                      \
   } while (false)

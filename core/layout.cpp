@@ -10,8 +10,8 @@ namespace cctv {
 
 bool is_reserved_name(std::string_view name) {
   static constexpr std::array<std::string_view, 10> k_reserved{
-      "assets", "upload", "api", "live", "playlist.m3u8", "playlist.php",
-      "player.html", "index.html", "favicon.ico", "favicon.svg"};
+      "assets",       "upload",      "api",        "live",        "playlist.m3u8",
+      "playlist.php", "player.html", "index.html", "favicon.ico", "favicon.svg"};
   return std::find(k_reserved.begin(), k_reserved.end(), name) != k_reserved.end();
 }
 
@@ -27,9 +27,8 @@ bool is_valid_camera_name(std::string_view name) {
   // Anything shaped like a date (even an impossible one) would be taken for a day
   // directory of a legacy root, by nginx's routes as much as by discovery.
   const bool date_shaped = name.size() == 10 && name[4] == '-' && name[7] == '-' &&
-                           std::all_of(name.begin(), name.end(), [](char c) {
-                             return c == '-' || (c >= '0' && c <= '9');
-                           });
+                           std::all_of(name.begin(), name.end(),
+                                       [](char c) { return c == '-' || (c >= '0' && c <= '9'); });
   return !date_shaped && !is_reserved_name(name);
 }
 

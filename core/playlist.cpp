@@ -38,8 +38,8 @@ std::string make_playlist(std::span<const PlaylistDay> days, const PlaylistOptio
   const Segment* previous = nullptr;
   for (const auto& day : days) {
     for (const auto& seg : day.segments) {
-      entries.push_back(Entry{&seg, &day.uri_prefix,
-                              previous != nullptr && is_break(*previous, seg)});
+      entries.push_back(
+          Entry{&seg, &day.uri_prefix, previous != nullptr && is_break(*previous, seg)});
       target = std::max(target, ceil_seconds(seg.duration_us));
       previous = &seg;
     }

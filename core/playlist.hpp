@@ -19,9 +19,9 @@ struct PlaylistDay {
 struct PlaylistOptions {
   enum class Type { vod, event };
   Type type = Type::vod;
-  bool ended = true;                 // #EXT-X-ENDLIST: nothing will ever be added
-  std::int64_t media_sequence = 0;   // of the first segment
-  int min_target_duration_s = 1;     // floor, so that a growing playlist keeps its target
+  bool ended = true;                // #EXT-X-ENDLIST: nothing will ever be added
+  std::int64_t media_sequence = 0;  // of the first segment
+  int min_target_duration_s = 1;    // floor, so that a growing playlist keeps its target
   // Offer delta updates (#EXT-X-SERVER-CONTROL:CAN-SKIP-UNTIL) with this skip
   // boundary in seconds; 0 = do not. Raised to 6 target durations if lower.
   int can_skip_until_s = 0;

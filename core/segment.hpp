@@ -11,8 +11,8 @@ namespace cctv {
 
 struct Segment {
   std::int64_t id = 0;
-  Date date;          // the day directory it lives in
-  std::string name;   // file name inside the day directory
+  Date date;         // the day directory it lives in
+  std::string name;  // file name inside the day directory
   UtcMicros start_us = 0;
   std::int64_t duration_us = 0;
   std::int64_t size_bytes = 0;

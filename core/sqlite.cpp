@@ -10,15 +10,24 @@ Error error_from(sqlite3* db, int code, std::string_view what) {
   ErrorKind kind = ErrorKind::internal;
   switch (code & 0xff) {
     case SQLITE_BUSY:
-    case SQLITE_LOCKED: kind = ErrorKind::unavailable; break;
+    case SQLITE_LOCKED:
+      kind = ErrorKind::unavailable;
+      break;
     case SQLITE_CANTOPEN:
-    case SQLITE_NOTFOUND: kind = ErrorKind::not_found; break;
+    case SQLITE_NOTFOUND:
+      kind = ErrorKind::not_found;
+      break;
     case SQLITE_CORRUPT:
-    case SQLITE_NOTADB: kind = ErrorKind::data_loss; break;
+    case SQLITE_NOTADB:
+      kind = ErrorKind::data_loss;
+      break;
     case SQLITE_CONSTRAINT:
     case SQLITE_MISMATCH:
-    case SQLITE_RANGE: kind = ErrorKind::invalid_argument; break;
-    default: break;
+    case SQLITE_RANGE:
+      kind = ErrorKind::invalid_argument;
+      break;
+    default:
+      break;
   }
   const char* detail = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(code);
   return Error{kind, std::string(what) + ": " + detail};
@@ -73,9 +82,7 @@ void Statement::reset() {
   sqlite3_clear_bindings(m_stmt);
 }
 
-std::int64_t Statement::column_int(int index) const {
-  return sqlite3_column_int64(m_stmt, index);
-}
+std::int64_t Statement::column_int(int index) const { return sqlite3_column_int64(m_stmt, index); }
 
 double Statement::column_double(int index) const { return sqlite3_column_double(m_stmt, index); }
 

@@ -6,18 +6,30 @@ namespace cctv::web {
 
 std::string_view status_text(int status) {
   switch (status) {
-    case 200: return "OK";
-    case 302: return "Found";
-    case 304: return "Not Modified";
-    case 400: return "Bad Request";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 414: return "URI Too Long";
-    case 500: return "Internal Server Error";
-    case 503: return "Service Unavailable";
-    case 504: return "Gateway Timeout";
-    default: return "Unknown";
+    case 200:
+      return "OK";
+    case 302:
+      return "Found";
+    case 304:
+      return "Not Modified";
+    case 400:
+      return "Bad Request";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 414:
+      return "URI Too Long";
+    case 500:
+      return "Internal Server Error";
+    case 503:
+      return "Service Unavailable";
+    case 504:
+      return "Gateway Timeout";
+    default:
+      return "Unknown";
   }
 }
 
@@ -36,12 +48,17 @@ Response text_response(int status, std::string_view reason) {
 
 int status_for(ErrorKind kind) {
   switch (kind) {
-    case ErrorKind::invalid_argument: return 400;
-    case ErrorKind::not_found: return 404;
-    case ErrorKind::unavailable: return 503;
-    case ErrorKind::timeout: return 504;
+    case ErrorKind::invalid_argument:
+      return 400;
+    case ErrorKind::not_found:
+      return 404;
+    case ErrorKind::unavailable:
+      return 503;
+    case ErrorKind::timeout:
+      return 504;
     case ErrorKind::data_loss:
-    case ErrorKind::internal: return 500;
+    case ErrorKind::internal:
+      return 500;
   }
   return 500;
 }
@@ -96,8 +113,7 @@ std::string url_encode(std::string_view value) {
   out.reserve(value.size());
   for (unsigned char c : value) {
     const bool unreserved = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-                            (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' ||
-                            c == '~';
+                            (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' || c == '~';
     if (unreserved) {
       out += static_cast<char>(c);
     } else {

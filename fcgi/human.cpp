@@ -24,7 +24,8 @@ std::string human_duration(std::int64_t micros) {
   const std::int64_t s = micros < 0 ? 0 : (micros + 500'000) / 1'000'000;
   if (s < 60) return std::to_string(s) + " s";
   if (s < 3600) {
-    return std::to_string(s / 60) + " min" + (s % 60 != 0 ? " " + std::to_string(s % 60) + " s" : "");
+    return std::to_string(s / 60) + " min" +
+           (s % 60 != 0 ? " " + std::to_string(s % 60) + " s" : "");
   }
   const std::int64_t minutes = (s + 30) / 60;
   return std::to_string(minutes / 60) + " h" +

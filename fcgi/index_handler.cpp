@@ -17,24 +17,24 @@ namespace {
 
 constexpr const char* k_template_name = "index.tpl";
 
-std::string player_url(const Config& config, const CameraRow& camera,
-                       const std::string& date, bool live) {
+std::string player_url(const Config& config, const CameraRow& camera, const std::string& date,
+                       bool live) {
   std::string url = config.web_base_url + "player.html?camera=" + url_encode(camera.name);
   if (!date.empty()) url += "&date=" + date;
   if (live) url += "&live=1";
   return url;
 }
 
-std::string playlist_url(const Config& config, const CameraRow& camera,
-                         const std::string& date, bool live) {
+std::string playlist_url(const Config& config, const CameraRow& camera, const std::string& date,
+                         bool live) {
   std::string url = config.web_base_url + "playlist.m3u8?camera=" + url_encode(camera.name);
   if (!date.empty()) url += "&date=" + date;
   if (live) url += "&live=1";
   return url;
 }
 
-void fill_day(ctemplate::TemplateDictionary& dict, const Config& config,
-              const CameraRow& camera, const TimeZone& zone, const DayRow& day) {
+void fill_day(ctemplate::TemplateDictionary& dict, const Config& config, const CameraRow& camera,
+              const TimeZone& zone, const DayRow& day) {
   const std::string date = format_date(day.date);
   const LocalTime first = zone.to_local(day.first_start_us);
   const LocalTime last = zone.to_local(day.last_end_us);
@@ -43,9 +43,9 @@ void fill_day(ctemplate::TemplateDictionary& dict, const Config& config,
   dict.SetValue("FIRST_TIME", format_hhmmss(first.hour * 3600 + first.minute * 60 + first.second));
   // A day that runs to midnight ends at 24:00, not at 00:00 of the next day.
   const bool to_midnight = last.date != day.date && last.hour == 0 && last.minute == 0;
-  dict.SetValue("LAST_TIME", to_midnight ? std::string("24:00:00")
-                                         : format_hhmmss(last.hour * 3600 + last.minute * 60 +
-                                                         last.second));
+  dict.SetValue("LAST_TIME",
+                to_midnight ? std::string("24:00:00")
+                            : format_hhmmss(last.hour * 3600 + last.minute * 60 + last.second));
   dict.SetValue("RECORDED", human_duration(day.recorded_us));
   dict.SetIntValue("RECORDED_SECONDS", static_cast<long>(day.recorded_us / k_micros_per_second));
   dict.SetIntValue("GAPS", static_cast<long>(day.gap_count));
@@ -89,8 +89,8 @@ Result<Response> IndexHandler::respond(const Request& request) {
   ctemplate::TemplateDictionary dict("index");
   dict.SetValue("TITLE", config.web_title);
   dict.SetValue("BASE_URL", config.web_base_url);
-  dict.SetValue("GENERATED_AT",
-                format_date(civil_from_days(now_s / 86400)) + " " + format_hhmmss(static_cast<int>(now_s % 86400)) + " UTC");
+  dict.SetValue("GENERATED_AT", format_date(civil_from_days(now_s / 86400)) + " " +
+                                    format_hhmmss(static_cast<int>(now_s % 86400)) + " UTC");
   if (cameras->empty()) dict.ShowSection("NO_CAMERAS");
 
   EtagBuilder etag;

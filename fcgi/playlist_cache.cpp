@@ -16,6 +16,8 @@ SegmentList PlaylistCache::day(std::int64_t camera_id, std::int64_t days_since_e
 void PlaylistCache::put_day(std::int64_t camera_id, std::int64_t days_since_epoch,
                             std::int64_t version, SegmentList segments) {
   std::lock_guard lock(m_mutex);
+  forget(m_days, std::tuple{camera_id, days_since_epoch},
+         [](const DayEntry& e) { return e.segments->size() * k_bytes_per_segment; });
   make_room(segments->size() * k_bytes_per_segment);
   m_bytes += segments->size() * k_bytes_per_segment;
   m_days[{camera_id, days_since_epoch}] = DayEntry{version, std::move(segments)};
@@ -30,6 +32,7 @@ Body PlaylistCache::body(const std::string& key, const std::string& etag) {
 
 void PlaylistCache::put_body(const std::string& key, const std::string& etag, Body body) {
   std::lock_guard lock(m_mutex);
+  forget(m_bodies, key, [](const BodyEntry& e) { return e.body->size(); });
   make_room(body->size());
   m_bytes += body->size();
   m_bodies[key] = BodyEntry{etag, std::move(body)};

@@ -4,6 +4,7 @@
 
 #include "core/segment.hpp"
 
+#include <algorithm>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -40,6 +41,14 @@ class PlaylistCache {
     Body body;
   };
   void make_room(std::size_t bytes);  // callers hold m_mutex
+  // Drops an entry about to be replaced, and its bytes; callers hold m_mutex.
+  template <typename Map, typename Key, typename Size>
+  void forget(Map& map, const Key& key, Size size_of) {
+    if (auto it = map.find(key); it != map.end()) {
+      m_bytes -= std::min(m_bytes, size_of(it->second));
+      map.erase(it);
+    }
+  }
 
   std::mutex m_mutex;
   std::size_t m_max_bytes;

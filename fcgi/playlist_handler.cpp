@@ -109,8 +109,7 @@ Result<Response> PlaylistHandler::respond(const Request& request) {
 
   Response response;
   response.header("Content-Type", std::string(k_content_type));
-  response.header("Cache-Control",
-                  closed ? "public, max-age=31536000, immutable" : "no-cache");
+  response.header("Cache-Control", closed ? std::string(k_closed_day_cache_control) : "no-cache");
   response.header("ETag", tag);
   response.header("Last-Modified", format_http_date(last_modified_s));
   if (not_modified(request, tag, last_modified_s)) {

@@ -7,8 +7,14 @@
 #include "fcgi/server.hpp"
 
 #include <memory>
+#include <string_view>
 
 namespace cctv::web {
+
+// A closed day's recordings never change, but its playlist does once more when the
+// day is converted to one MP4 or moves to S3 (the segments then vanish), so clients
+// keep it for an hour and revalidate with the ETag, rather than for ever.
+inline constexpr std::string_view k_closed_day_cache_control = "public, max-age=3600";
 
 // Skip boundary offered for delta updates of live playlists, in seconds.
 inline constexpr int k_live_skip_until_s = 120;

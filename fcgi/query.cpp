@@ -33,8 +33,13 @@ Result<std::string> decode(std::string_view text) {
   // sequences that are malformed).
   for (std::size_t i = 0; i < out.size();) {
     const auto b = static_cast<unsigned char>(out[i]);
-    std::size_t len = b < 0x80 ? 1 : (b >> 5) == 0x6 ? 2 : (b >> 4) == 0xe ? 3 : (b >> 3) == 0x1e ? 4 : 0;
-    if (len == 0 || i + len > out.size()) return fail(ErrorKind::invalid_argument, "query is not UTF-8");
+    std::size_t len = b < 0x80           ? 1
+                      : (b >> 5) == 0x6  ? 2
+                      : (b >> 4) == 0xe  ? 3
+                      : (b >> 3) == 0x1e ? 4
+                                         : 0;
+    if (len == 0 || i + len > out.size())
+      return fail(ErrorKind::invalid_argument, "query is not UTF-8");
     for (std::size_t k = 1; k < len; ++k) {
       if ((static_cast<unsigned char>(out[i + k]) >> 6) != 0x2) {
         return fail(ErrorKind::invalid_argument, "query is not UTF-8");
@@ -56,7 +61,8 @@ Result<Query> Query::parse(std::string_view query_string) {
   while (!query_string.empty()) {
     const auto amp = query_string.find('&');
     const std::string_view pair = query_string.substr(0, amp);
-    query_string = amp == std::string_view::npos ? std::string_view() : query_string.substr(amp + 1);
+    query_string =
+        amp == std::string_view::npos ? std::string_view() : query_string.substr(amp + 1);
     if (pair.empty()) continue;
     const auto eq = pair.find('=');
     auto name = decode(pair.substr(0, eq));

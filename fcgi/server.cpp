@@ -4,10 +4,11 @@
 
 #include <fcgiapp.h>
 
-#include <unistd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -193,6 +194,10 @@ int serve_main(int argc, char** argv, std::string_view program, const HandlerFac
     log::error("FCGX_Init failed");
     return 1;
   }
+  // libfcgi's SIGTERM handler only sets a flag while the threads stay blocked in
+  // accept(); a web program holds no state worth a graceful stop, so die at once.
+  std::signal(SIGTERM, SIG_DFL);
+  std::signal(SIGINT, SIG_DFL);
   int listen_fd = 0;
   if (listen_arg != nullptr) {
     listen_fd = FCGX_OpenSocket(listen_arg, 128);

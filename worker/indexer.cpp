@@ -292,6 +292,9 @@ Result<void> Indexer::forget_unlisted_cameras() {
         CCTV_TRY(m_catalog.remove_day(row.id, day.date));
       }
     }
+    // A camera that is gone from the config and the disk would still be offered
+    // (and make `camera=` mandatory) if its row stayed.
+    CCTV_TRY(m_catalog.remove_camera_if_empty(row.id));
   }
   return {};
 }

@@ -189,8 +189,8 @@ BOOST_FIXTURE_TEST_CASE(read_only_catalog_cannot_write, Fixture) {
   must(catalog.put_segment(cam, seg(k_day, "video_101500.ts", k_t0, 10 * k_s)));
   Catalog ro = must(Catalog::open_read_only(file));
   BOOST_TEST(!ro.ensure_camera("back", "back", "UTC").has_value());
-  BOOST_TEST(!ro.put_segment(cam, seg(k_day, "video_101510.ts", k_t0 + 10 * k_s, 10 * k_s))
-                  .has_value());
+  BOOST_TEST(
+      !ro.put_segment(cam, seg(k_day, "video_101510.ts", k_t0 + 10 * k_s, 10 * k_s)).has_value());
   BOOST_TEST(!ro.remove_day(cam, k_day).has_value());
   BOOST_TEST(!ro.set_day_state(cam, k_day, DayState::settled).has_value());
   BOOST_TEST(must(catalog.cameras()).size() == 1u);
@@ -261,8 +261,8 @@ BOOST_FIXTURE_TEST_CASE(find_camera_by_name, Fixture) {
 // ---------------------------------------------------------------- segments and days
 
 BOOST_FIXTURE_TEST_CASE(segments_round_trip_in_time_order, Fixture) {
-  must(catalog.put_segment(cam, seg(k_day, "video_101510.ts", k_t0 + 10 * k_s, 10'040'000, 222,
-                                    "h265 640x360")));
+  must(catalog.put_segment(
+      cam, seg(k_day, "video_101510.ts", k_t0 + 10 * k_s, 10'040'000, 222, "h265 640x360")));
   must(catalog.put_segment(cam, seg(k_day, "video_101500.ts", k_t0, 10 * k_s, 111)));
   auto segs = must(catalog.segments(cam, k_day));
   BOOST_TEST_REQUIRE(segs.size() == 2u);
@@ -334,8 +334,8 @@ BOOST_FIXTURE_TEST_CASE(put_segment_replaces_a_segment_of_the_same_name, Fixture
   BOOST_TEST(d.recorded_us == 10 * k_s);
   BOOST_TEST(d.size_bytes == 900);
   // The same name on another day is another segment.
-  must(catalog.put_segment(cam, seg(Date{2026, 11, 21}, "video_101500.ts", k_t0 + 86400 * k_s,
-                                    10 * k_s)));
+  must(catalog.put_segment(
+      cam, seg(Date{2026, 11, 21}, "video_101500.ts", k_t0 + 86400 * k_s, 10 * k_s)));
   BOOST_TEST(day().segment_count == 1);
   BOOST_TEST(day(Date{2026, 11, 21}).segment_count == 1);
 }
@@ -408,6 +408,15 @@ BOOST_FIXTURE_TEST_CASE(remove_day_removes_its_segments, Fixture) {
   BOOST_TEST(!must(catalog.find_day(cam, k_day)).has_value());
   BOOST_TEST(must(catalog.segments(cam, k_day)).empty());
   BOOST_TEST(must(catalog.find_day(cam, Date{2026, 11, 21})).has_value());
+}
+
+BOOST_FIXTURE_TEST_CASE(a_camera_is_forgotten_only_when_it_has_no_days, Fixture) {
+  must(catalog.put_segment(cam, seg(k_day, "a.ts", k_t0, 10 * k_s)));
+  must(catalog.remove_camera_if_empty(cam));
+  BOOST_TEST(must(catalog.find_camera("front")).has_value());
+  must(catalog.remove_day(cam, k_day));
+  must(catalog.remove_camera_if_empty(cam));
+  BOOST_TEST(!must(catalog.find_camera("front")).has_value());
 }
 
 BOOST_FIXTURE_TEST_CASE(days_and_days_from_are_oldest_first_per_camera, Fixture) {

@@ -98,12 +98,14 @@ BOOST_AUTO_TEST_CASE(parse_date_knows_the_leap_year_rules) {
 }
 
 BOOST_AUTO_TEST_CASE(parse_date_rejects_hostile_and_malformed_input) {
-  for (std::string_view bad :
-       {"", "2026-02-30", "2026-04-31", "2026-2-1", "2026-02-1", "2026-11-21x", " 2026-11-21",
-        "2026-11-21 ", "../../..", "..%2F..%2F", "1969-12-31", "0000-01-01", "2026-00-10",
-        "2026-13-01", "2026-01-00", "2026-01-32", "2026/11/21", "2026_11_21", "20261121",
-        "+026-11-21", "-026-11-21", "2026-+1-21", "2026- 1-21", "2026-1a-21", "abcd-ef-gh",
-        "12026-11-21", "2026-11-2\n", "2026-11-21/", "99999-12-31"}) {
+  for (std::string_view bad : {"",           "2026-02-30",  "2026-04-31",  "2026-2-1",
+                               "2026-02-1",  "2026-11-21x", " 2026-11-21", "2026-11-21 ",
+                               "../../..",   "..%2F..%2F",  "1969-12-31",  "0000-01-01",
+                               "2026-00-10", "2026-13-01",  "2026-01-00",  "2026-01-32",
+                               "2026/11/21", "2026_11_21",  "20261121",    "+026-11-21",
+                               "-026-11-21", "2026-+1-21",  "2026- 1-21",  "2026-1a-21",
+                               "abcd-ef-gh", "12026-11-21", "2026-11-2\n", "2026-11-21/",
+                               "99999-12-31"}) {
     BOOST_TEST(!parse_date(bad).has_value(), "\"" << bad << "\" must be rejected");
   }
   // An embedded NUL must not end the string early.
@@ -189,8 +191,8 @@ BOOST_AUTO_TEST_CASE(parse_hhmmss_accepts_every_valid_time_of_day) {
 }
 
 BOOST_AUTO_TEST_CASE(parse_hhmmss_rejects_out_of_range_and_malformed_times) {
-  for (std::string_view bad : {"240000", "246000", "106000", "101560", "1015", "10150",
-                               "1015000", "", "10:15:00", "10150a", "-10150", "+10150", " 10150"}) {
+  for (std::string_view bad : {"240000", "246000", "106000", "101560", "1015", "10150", "1015000",
+                               "", "10:15:00", "10150a", "-10150", "+10150", " 10150"}) {
     BOOST_TEST(!parse_hhmmss(bad).has_value(), "\"" << bad << "\" must be rejected");
   }
 }
@@ -289,9 +291,9 @@ BOOST_AUTO_TEST_CASE(time_zone_load_accepts_iana_zones_and_utc) {
 
 BOOST_AUTO_TEST_CASE(time_zone_load_rejects_paths_and_unknown_zones) {
   for (const char* name :
-       {"../etc/passwd", "/etc/passwd", "Europe/../../etc/passwd", "Mars/Base", "Europe",
-        "Europe/", "Europe/Berlin ", "Europe\\Berlin", "Europe/Berlin\n", "..",
-        "zone.tab", "tzdata.zi", "leapseconds", "iso3166.tab", "Europe/Berlin%00",
+       {"../etc/passwd", "/etc/passwd", "Europe/../../etc/passwd", "Mars/Base", "Europe", "Europe/",
+        "Europe/Berlin ", "Europe\\Berlin", "Europe/Berlin\n", "..", "zone.tab", "tzdata.zi",
+        "leapseconds", "iso3166.tab", "Europe/Berlin%00",
         "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"}) {
     auto tz = TimeZone::load(name);
     BOOST_TEST(!tz.has_value(), "\"" << name << "\" must be rejected");

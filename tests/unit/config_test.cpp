@@ -224,10 +224,11 @@ BOOST_AUTO_TEST_CASE(directory_dot_means_the_legacy_root) {
 }
 
 BOOST_AUTO_TEST_CASE(boundary_values_are_accepted) {
-  auto low = parse_config(with_cameras(R"({"cameraName": "a", "frameRate": 0, "videoDuration": 1})"));
+  auto low =
+      parse_config(with_cameras(R"({"cameraName": "a", "frameRate": 0, "videoDuration": 1})"));
   BOOST_TEST(low.has_value());
-  auto high = parse_config(
-      with_cameras(R"({"cameraName": "a", "frameRate": 240, "videoDuration": 3600})"));
+  auto high =
+      parse_config(with_cameras(R"({"cameraName": "a", "frameRate": 240, "videoDuration": 3600})"));
   BOOST_TEST(high.has_value());
   auto threads = parse_config(with(R"("web": {"threads": 64})"));
   BOOST_TEST(threads.has_value());
@@ -238,8 +239,7 @@ BOOST_AUTO_TEST_CASE(boundary_values_are_accepted) {
 BOOST_AUTO_TEST_CASE(errors_start_with_the_origin) {
   auto config = parse_config("{}", "/etc/cctv/config.json");
   BOOST_TEST_REQUIRE(!config.has_value());
-  BOOST_TEST(config.error().message.starts_with("/etc/cctv/config.json: "),
-             config.error().message);
+  BOOST_TEST(config.error().message.starts_with("/etc/cctv/config.json: "), config.error().message);
 }
 
 BOOST_AUTO_TEST_CASE(unknown_keys_are_reported_with_their_path) {
@@ -269,8 +269,7 @@ BOOST_AUTO_TEST_CASE(wrong_types_are_reported_with_their_path_and_expectation) {
   check_error_names(with(R"("cameras": {"cameraName": "a"})"), "cameras");
   check_error_names(with(R"("cameras": ["a"])"), "cameras[0]");
   check_error_names(with_cameras(R"({"cameraName": 7})"), "cameras[0].cameraName");
-  check_error_names(with_cameras(R"({"cameraName": "a", "url": ["rtsp://x"]})"),
-                    "cameras[0].url");
+  check_error_names(with_cameras(R"({"cameraName": "a", "url": ["rtsp://x"]})"), "cameras[0].url");
   check_error_names(with(R"("web": {"threads": 2.5})"), "web.threads");
   check_error_names(with(R"("s3Config": {"pathStyle": 1})"), "s3Config.pathStyle");
   check_error_names(with(R"("timeZone": 1)"), "timeZone");
@@ -341,8 +340,8 @@ BOOST_AUTO_TEST_CASE(camera_name_is_required_and_must_be_valid) {
   check_error_names(with_cameras(R"({"ipAddress": "10.0.0.1"})"), "cameras[0].cameraName");
   check_error_names(with_cameras(R"({"cameraName": ""})"), "cameras[0].cameraName");
   for (const char* bad : {"../x", "2026-01-01", "assets", "a/b", ".hidden", "a b", "live"}) {
-    const std::string cams = R"({"cameraName": "ok"}, {"cameraName": ")" + std::string(bad) +
-                             R"("})";
+    const std::string cams =
+        R"({"cameraName": "ok"}, {"cameraName": ")" + std::string(bad) + R"("})";
     const Error e = error_of(with_cameras(cams));
     BOOST_TEST(contains(e.message, "cameras[1].cameraName"), e.message);
     BOOST_TEST(contains(e.message, "not a valid camera name"), e.message);
@@ -368,8 +367,8 @@ BOOST_AUTO_TEST_CASE(duplicate_camera_names_and_directories_are_errors) {
 BOOST_AUTO_TEST_CASE(only_a_single_camera_may_use_the_legacy_root) {
   check_error_names(with_cameras(R"({"cameraName": "a", "directory": "."}, {"cameraName": "b"})"),
                     "cameras");
-  const Error e = error_of(
-      with_cameras(R"({"cameraName": "a", "directory": "."}, {"cameraName": "b"})"));
+  const Error e =
+      error_of(with_cameras(R"({"cameraName": "a", "directory": "."}, {"cameraName": "b"})"));
   BOOST_TEST(contains(e.message, "single camera"), e.message);
 }
 
@@ -377,8 +376,7 @@ BOOST_AUTO_TEST_CASE(unknown_time_zones_are_errors_that_name_path_and_zone) {
   const Error global = error_of(with(R"("timeZone": "Mars/Base")"));
   BOOST_TEST(global.message.starts_with("test.json: timeZone: "), global.message);
   BOOST_TEST(contains(global.message, "Mars/Base"), global.message);
-  const Error cam =
-      error_of(with_cameras(R"({"cameraName": "a", "timeZone": "../etc/passwd"})"));
+  const Error cam = error_of(with_cameras(R"({"cameraName": "a", "timeZone": "../etc/passwd"})"));
   BOOST_TEST(contains(cam.message, "cameras[0].timeZone"), cam.message);
   check_error_names(with(R"("timeZone": "Europe")"), "timeZone");
 }
@@ -392,8 +390,8 @@ BOOST_AUTO_TEST_CASE(default_camera_must_be_one_of_the_cameras) {
 }
 
 BOOST_AUTO_TEST_CASE(web_base_url_must_be_a_url_path_ending_in_a_slash) {
-  for (const char* bad : {"", "cctv/", "/cctv", "/a b/", "/x?y/", "/x#y/", "/<script>/",
-                          "/\\\"/", "http://example.com/"}) {
+  for (const char* bad : {"", "cctv/", "/cctv", "/a b/", "/x?y/", "/x#y/", "/<script>/", "/\\\"/",
+                          "http://example.com/"}) {
     const std::string json = with(R"("web": {"baseUrl": ")" + std::string(bad) + R"("})");
     check_error_names(json, "web.baseUrl");
   }

@@ -67,14 +67,33 @@ BOOST_AUTO_TEST_CASE(parse_segment_name_reads_the_local_start_time) {
 }
 
 BOOST_AUTO_TEST_CASE(parse_segment_name_rejects_everything_else) {
-  for (std::string_view bad :
-       {"video_246000.ts", "video_240000.ts", "video_106000.ts", "video_101560.ts",
-        "video_1015.ts", "video_10150.ts", "video_1015000.ts", "video_101500.ts.part",
-        "video_101500.ts.duration", "../video_101500.ts", "a/video_101500.ts",
-        "video_101500.TS", "Video_101500.ts", "VIDEO_101500.ts", ".video_101500.ts",
-        "video_10150a.ts", "video_-10150.ts", "video_+10150.ts", "video_ 10150.ts",
-        "video-101500.ts", "video_101500.mp4", "video_101500ts", "video_101500.ts ",
-        "xvideo_101500.ts", "video.mp4", "", "video_.ts"}) {
+  for (std::string_view bad : {"video_246000.ts",
+                               "video_240000.ts",
+                               "video_106000.ts",
+                               "video_101560.ts",
+                               "video_1015.ts",
+                               "video_10150.ts",
+                               "video_1015000.ts",
+                               "video_101500.ts.part",
+                               "video_101500.ts.duration",
+                               "../video_101500.ts",
+                               "a/video_101500.ts",
+                               "video_101500.TS",
+                               "Video_101500.ts",
+                               "VIDEO_101500.ts",
+                               ".video_101500.ts",
+                               "video_10150a.ts",
+                               "video_-10150.ts",
+                               "video_+10150.ts",
+                               "video_ 10150.ts",
+                               "video-101500.ts",
+                               "video_101500.mp4",
+                               "video_101500ts",
+                               "video_101500.ts ",
+                               "xvideo_101500.ts",
+                               "video.mp4",
+                               "",
+                               "video_.ts"}) {
     BOOST_TEST(!parse_segment_name(bad).has_value(), "\"" << bad << "\" must be rejected");
   }
 }
@@ -111,9 +130,9 @@ BOOST_AUTO_TEST_CASE(parse_duration_sidecar_reads_seconds) {
 
 BOOST_AUTO_TEST_CASE(parse_duration_sidecar_rejects_non_positive_non_finite_and_junk) {
   for (std::string_view bad :
-       {"", "\n", " ", "nan", "NaN", "-nan", "inf", "-inf", "infinity", "INF", "-1", "-0.5",
-        "0", "0.0", "-0", "1e9", "86400.5", "1e400", "10s", "10,04", "10.04.1", "0x10",
-        "ten", "10\n11", "+10", "10 20", "\t10"}) {
+       {"",    "\n",    " ",       "nan",  "NaN", "-nan",   "inf", "-inf",    "infinity",
+        "INF", "-1",    "-0.5",    "0",    "0.0", "-0",     "1e9", "86400.5", "1e400",
+        "10s", "10,04", "10.04.1", "0x10", "ten", "10\n11", "+10", "10 20",   "\t10"}) {
     BOOST_TEST(!parse_duration_sidecar(bad).has_value(), "\"" << bad << "\" must be rejected");
   }
 }
@@ -121,8 +140,8 @@ BOOST_AUTO_TEST_CASE(parse_duration_sidecar_rejects_non_positive_non_finite_and_
 // ---------------------------------------------------------------- camera names
 
 BOOST_AUTO_TEST_CASE(is_valid_camera_name_accepts_plain_names) {
-  for (std::string_view good : {"front", "Front_Door-2", "cam.1", "a", "0cam", "back-yard",
-                                "garage_2", "cam.v2.east"}) {
+  for (std::string_view good :
+       {"front", "Front_Door-2", "cam.1", "a", "0cam", "back-yard", "garage_2", "cam.v2.east"}) {
     BOOST_TEST(is_valid_camera_name(good), "\"" << good << "\" must be accepted");
   }
   BOOST_TEST(is_valid_camera_name(std::string(64, 'a')));
@@ -130,9 +149,9 @@ BOOST_AUTO_TEST_CASE(is_valid_camera_name_accepts_plain_names) {
 
 BOOST_AUTO_TEST_CASE(is_valid_camera_name_rejects_hostile_names) {
   for (std::string_view bad :
-       {"", ".", "..", "../x", "./x", ".hidden", "a/b", "/abs", "a\\b", "a b", " a", "a ",
-        "-cam", "_cam", "a:b", "a%2Fb", "a?b", "a#b", "a&b", "a\"b", "a'b", "a<b", "cam\n",
-        "caf\xc3\xa9", "a*", "~cam"}) {
+       {"",    ".",    "..",  "../x", "./x",   ".hidden",     "a/b",   "/abs", "a\\b",
+        "a b", " a",   "a ",  "-cam", "_cam",  "a:b",         "a%2Fb", "a?b",  "a#b",
+        "a&b", "a\"b", "a'b", "a<b",  "cam\n", "caf\xc3\xa9", "a*",    "~cam"}) {
     BOOST_TEST(!is_valid_camera_name(bad), "\"" << bad << "\" must be rejected");
   }
   BOOST_TEST(!is_valid_camera_name(std::string_view("a\0b", 3)));
@@ -144,9 +163,9 @@ BOOST_AUTO_TEST_CASE(is_valid_camera_name_rejects_dates_and_reserved_names) {
   BOOST_TEST(!is_valid_camera_name("2026-01-01"));
   BOOST_TEST(!is_valid_camera_name("1970-01-01"));
   // The web front end owns these paths.
-  for (std::string_view reserved : {"assets", "upload", "api", "live", "playlist.m3u8",
-                                    "playlist.php", "player.html", "index.html", "favicon.ico",
-                                    "favicon.svg"}) {
+  for (std::string_view reserved :
+       {"assets", "upload", "api", "live", "playlist.m3u8", "playlist.php", "player.html",
+        "index.html", "favicon.ico", "favicon.svg"}) {
     BOOST_TEST(is_reserved_name(reserved), reserved);
     BOOST_TEST(!is_valid_camera_name(reserved), reserved);
   }
@@ -211,16 +230,16 @@ BOOST_AUTO_TEST_CASE(list_days_returns_real_day_directories_oldest_first) {
   const auto days = list_days(cam.path());
   std::vector<std::string> got;
   for (const auto& d : days) got.push_back(format_date(d));
-  BOOST_TEST(got == (std::vector<std::string>{"2024-02-29", "2025-12-31", "2026-01-02",
-                                              "2026-11-20"}),
-             boost::test_tools::per_element());
+  BOOST_TEST(
+      got == (std::vector<std::string>{"2024-02-29", "2025-12-31", "2026-01-02", "2026-11-20"}),
+      boost::test_tools::per_element());
   BOOST_TEST(list_days(cam.path() / "missing").empty());
 }
 
 BOOST_AUTO_TEST_CASE(list_segments_returns_closed_segments_in_time_order) {
   TempDir day;
-  for (const char* f : {"video_235959.ts", "video_101500.ts", "video_000000.ts",
-                        "video_101510.ts"}) {
+  for (const char* f :
+       {"video_235959.ts", "video_101500.ts", "video_000000.ts", "video_101510.ts"}) {
     touch(day.path() / f);
   }
   // Not closed segments: part files, dot-files, sidecars, the converted day, junk.

@@ -123,9 +123,9 @@ BOOST_AUTO_TEST_CASE(redact_url_leaves_urls_without_secrets_alone) {
 BOOST_AUTO_TEST_CASE(redact_url_hides_passwords_that_contain_reserved_characters) {
   // Cameras are configured by hand; raw '@', '/', ':' and '?' in passwords happen.
   // FFmpeg takes the last '@' of the authority, so "p@ss" is all password.
-  for (const char* url : {"rtsp://admin:p@ss@cam/x", "rtsp://admin:p@ss@word@cam/x",
-                          "rtsp://admin:pa/ss@cam/x", "rtsp://admin:pa:ss@cam:554/x",
-                          "rtsp://admin:pa?ss@cam/x"}) {
+  for (const char* url :
+       {"rtsp://admin:p@ss@cam/x", "rtsp://admin:p@ss@word@cam/x", "rtsp://admin:pa/ss@cam/x",
+        "rtsp://admin:pa:ss@cam:554/x", "rtsp://admin:pa?ss@cam/x"}) {
     const std::string redacted = log::redact_url(url);
     BOOST_TEST(!contains(redacted, "admin"), url << " -> " << redacted);
     BOOST_TEST(!contains(redacted, "ss"), url << " -> " << redacted);

@@ -40,8 +40,8 @@ struct ParsedSegment {
 
 struct Parsed {
   std::vector<std::string> lines;
-  std::vector<std::string> header;     // tag names before the first segment, in order
-  std::map<std::string, int> counts;   // tag name -> occurrences
+  std::vector<std::string> header;    // tag names before the first segment, in order
+  std::map<std::string, int> counts;  // tag name -> occurrences
   int version = -1;
   int target_duration = -1;
   std::int64_t media_sequence = -1;
@@ -172,8 +172,8 @@ Segment seg(std::string name, UtcMicros start, std::int64_t duration,
 std::vector<Segment> run_of(int count, UtcMicros start, std::int64_t duration, int first = 0) {
   std::vector<Segment> out;
   for (int i = 0; i < count; ++i) {
-    out.push_back(seg("video_" + std::to_string(first + i) + ".ts", start + i * duration,
-                      duration));
+    out.push_back(
+        seg("video_" + std::to_string(first + i) + ".ts", start + i * duration, duration));
   }
   return out;
 }
@@ -238,10 +238,10 @@ BOOST_AUTO_TEST_CASE(header_tags_come_first_in_order_and_once) {
       options.ended = ended;
       const Parsed p = parse_one_day(run_of(3, k_t0, 10 * k_s), options);
       BOOST_TEST(p.lines.at(0) == "#EXTM3U");
-      BOOST_TEST(p.header == (std::vector<std::string>{"#EXT-X-VERSION", "#EXT-X-TARGETDURATION",
-                                                       "#EXT-X-MEDIA-SEQUENCE",
-                                                       "#EXT-X-PLAYLIST-TYPE"}),
-                 boost::test_tools::per_element());
+      BOOST_TEST(
+          p.header == (std::vector<std::string>{"#EXT-X-VERSION", "#EXT-X-TARGETDURATION",
+                                                "#EXT-X-MEDIA-SEQUENCE", "#EXT-X-PLAYLIST-TYPE"}),
+          boost::test_tools::per_element());
       BOOST_TEST(p.counts.at("#EXT-X-PLAYLIST-TYPE") == 1);
       BOOST_TEST(p.counts.at("#EXT-X-VERSION") == 1);
       BOOST_TEST(p.counts.at("#EXT-X-TARGETDURATION") == 1);
@@ -285,8 +285,8 @@ BOOST_AUTO_TEST_CASE(media_sequence_is_the_one_given) {
 }
 
 BOOST_AUTO_TEST_CASE(segment_uris_are_prefix_plus_name_in_order) {
-  const Parsed p = parse_one_day({seg("video_101500.ts", k_t0, 10 * k_s),
-                                  seg("video_101510.ts", k_t0 + 10 * k_s, 10 * k_s)});
+  const Parsed p = parse_one_day(
+      {seg("video_101500.ts", k_t0, 10 * k_s), seg("video_101510.ts", k_t0 + 10 * k_s, 10 * k_s)});
   BOOST_TEST_REQUIRE(p.segments.size() == 2u);
   BOOST_TEST(p.segments[0].uri == "/front/2026-11-20/video_101500.ts");
   BOOST_TEST(p.segments[1].uri == "/front/2026-11-20/video_101510.ts");
@@ -416,12 +416,12 @@ BOOST_AUTO_TEST_CASE(sum_of_extinf_matches_the_sum_of_durations) {
 BOOST_AUTO_TEST_CASE(contiguous_segments_have_one_date_and_no_discontinuity) {
   // Start times come from file names (1 s resolution): up to 1.5 s of jitter
   // either way is still one continuous recording.
-  const Parsed p = parse_one_day({seg("a.ts", k_t0, 10 * k_s),
-                                  seg("b.ts", k_t0 + 10 * k_s, 10 * k_s),
-                                  seg("c.ts", k_t0 + 21 * k_s, 10 * k_s),   // 1 s late
-                                  seg("d.ts", k_t0 + 30 * k_s, 10 * k_s),   // 1 s early
-                                  seg("e.ts", k_t0 + 41'500'000, 10 * k_s),  // 1.5 s late
-                                  seg("f.ts", k_t0 + 50 * k_s, 10 * k_s)});  // 1.5 s early
+  const Parsed p =
+      parse_one_day({seg("a.ts", k_t0, 10 * k_s), seg("b.ts", k_t0 + 10 * k_s, 10 * k_s),
+                     seg("c.ts", k_t0 + 21 * k_s, 10 * k_s),    // 1 s late
+                     seg("d.ts", k_t0 + 30 * k_s, 10 * k_s),    // 1 s early
+                     seg("e.ts", k_t0 + 41'500'000, 10 * k_s),  // 1.5 s late
+                     seg("f.ts", k_t0 + 50 * k_s, 10 * k_s)});  // 1.5 s early
   BOOST_TEST(p.discontinuities() == 0);
   BOOST_TEST(p.counts.at("#EXT-X-PROGRAM-DATE-TIME") == 1);
   BOOST_TEST(p.segments.at(0).program_date_time.value_or("") == "2026-11-20T10:15:00.000Z");
@@ -439,9 +439,9 @@ BOOST_AUTO_TEST_CASE(program_date_time_at_start_and_after_every_gap_only) {
   });
   BOOST_TEST_REQUIRE(p.segments.size() == 7u);
   const std::vector<bool> breaks{false, false, false, true, false, true, false};
-  const std::vector<std::string> dates{"2026-11-20T10:15:00.000Z", "", "",
-                                       "2026-11-20T10:16:00.000Z", "",
-                                       "2026-11-20T10:16:21.600Z", ""};
+  const std::vector<std::string> dates{
+      "2026-11-20T10:15:00.000Z", "", "", "2026-11-20T10:16:00.000Z", "",
+      "2026-11-20T10:16:21.600Z", ""};
   for (std::size_t i = 0; i < p.segments.size(); ++i) {
     BOOST_TEST_CONTEXT("segment " << i) {
       BOOST_TEST(p.segments[i].discontinuity == breaks[i]);
@@ -459,22 +459,23 @@ BOOST_AUTO_TEST_CASE(program_date_time_keeps_milliseconds_of_the_start) {
 }
 
 BOOST_AUTO_TEST_CASE(a_gap_just_over_the_tolerance_is_a_discontinuity) {
-  const Parsed exact = parse_one_day({seg("a.ts", k_t0, 10 * k_s),
-                                      seg("b.ts", k_t0 + 11'500'000, 10 * k_s)});
+  const Parsed exact =
+      parse_one_day({seg("a.ts", k_t0, 10 * k_s), seg("b.ts", k_t0 + 11'500'000, 10 * k_s)});
   BOOST_TEST(exact.discontinuities() == 0);
-  const Parsed over = parse_one_day({seg("a.ts", k_t0, 10 * k_s),
-                                     seg("b.ts", k_t0 + 11'500'001, 10 * k_s)});
+  const Parsed over =
+      parse_one_day({seg("a.ts", k_t0, 10 * k_s), seg("b.ts", k_t0 + 11'500'001, 10 * k_s)});
   BOOST_TEST(over.discontinuities() == 1);
   BOOST_TEST(over.segments.at(1).discontinuity);
 }
 
 BOOST_AUTO_TEST_CASE(an_overlap_is_a_discontinuity) {
   // Two recordings of the same time (e.g. a restarted recorder): 5 s overlap.
-  const Parsed p = parse_one_day({seg("a.ts", k_t0, 10 * k_s), seg("b.ts", k_t0 + 5 * k_s, 10 * k_s)});
+  const Parsed p =
+      parse_one_day({seg("a.ts", k_t0, 10 * k_s), seg("b.ts", k_t0 + 5 * k_s, 10 * k_s)});
   BOOST_TEST(p.segments.at(1).discontinuity);
   BOOST_TEST(p.segments.at(1).program_date_time.value_or("") == "2026-11-20T10:15:05.000Z");
-  const Parsed small = parse_one_day({seg("a.ts", k_t0, 10 * k_s),
-                                      seg("b.ts", k_t0 + 8'499'999, 10 * k_s)});
+  const Parsed small =
+      parse_one_day({seg("a.ts", k_t0, 10 * k_s), seg("b.ts", k_t0 + 8'499'999, 10 * k_s)});
   BOOST_TEST(small.segments.at(1).discontinuity);
 }
 
@@ -490,10 +491,12 @@ BOOST_AUTO_TEST_CASE(a_codec_change_is_a_discontinuity) {
 
 BOOST_AUTO_TEST_CASE(contiguous_days_join_without_a_discontinuity_at_midnight) {
   const std::vector<PlaylistDay> days{
-      PlaylistDay{"/front/2026-11-20/", {seg("video_235940.ts", k_midnight - 20 * k_s, 10 * k_s),
-                                         seg("video_235950.ts", k_midnight - 10 * k_s, 10 * k_s)}},
-      PlaylistDay{"/front/2026-11-21/", {seg("video_000000.ts", k_midnight, 10 * k_s),
-                                         seg("video_000010.ts", k_midnight + 10 * k_s, 10 * k_s)}},
+      PlaylistDay{"/front/2026-11-20/",
+                  {seg("video_235940.ts", k_midnight - 20 * k_s, 10 * k_s),
+                   seg("video_235950.ts", k_midnight - 10 * k_s, 10 * k_s)}},
+      PlaylistDay{"/front/2026-11-21/",
+                  {seg("video_000000.ts", k_midnight, 10 * k_s),
+                   seg("video_000010.ts", k_midnight + 10 * k_s, 10 * k_s)}},
   };
   PlaylistOptions live;
   live.type = PlaylistOptions::Type::event;
@@ -600,7 +603,7 @@ BOOST_AUTO_TEST_CASE(can_skip_until_is_advertised_at_least_six_target_durations)
     const char* advertised;
   };
   for (const Case& c : {Case{10 * k_s, 60, "CAN-SKIP-UNTIL=60.0"},
-                        Case{10 * k_s, 12, "CAN-SKIP-UNTIL=60.0"},   // raised to 6 x 10
+                        Case{10 * k_s, 12, "CAN-SKIP-UNTIL=60.0"},  // raised to 6 x 10
                         Case{10 * k_s, 120, "CAN-SKIP-UNTIL=120.0"},
                         Case{10'040'000, 12, "CAN-SKIP-UNTIL=66.0"},  // target 11
                         Case{2 * k_s, 1, "CAN-SKIP-UNTIL=12.0"}}) {
@@ -608,10 +611,9 @@ BOOST_AUTO_TEST_CASE(can_skip_until_is_advertised_at_least_six_target_durations)
     BOOST_TEST(p.server_control.value_or("") == c.advertised);
     BOOST_TEST(p.version == 3);  // a full playlist stays at version 3
     BOOST_TEST(!p.skipped_segments.has_value());
-    BOOST_TEST(p.header == (std::vector<std::string>{"#EXT-X-VERSION", "#EXT-X-TARGETDURATION",
-                                                     "#EXT-X-MEDIA-SEQUENCE",
-                                                     "#EXT-X-PLAYLIST-TYPE",
-                                                     "#EXT-X-SERVER-CONTROL"}),
+    BOOST_TEST(p.header == (std::vector<std::string>{
+                               "#EXT-X-VERSION", "#EXT-X-TARGETDURATION", "#EXT-X-MEDIA-SEQUENCE",
+                               "#EXT-X-PLAYLIST-TYPE", "#EXT-X-SERVER-CONTROL"}),
                boost::test_tools::per_element());
   }
 }
@@ -626,8 +628,7 @@ BOOST_AUTO_TEST_CASE(delta_update_skips_segments_older_than_the_boundary) {
   BOOST_TEST(delta.version == 9);
   BOOST_TEST(delta.segments.front().uri == k_prefix + "video_24.ts");
   // The first segment after the skip restates its date: 10:15:00 + 240 s.
-  BOOST_TEST(delta.segments.front().program_date_time.value_or("") ==
-             "2026-11-20T10:19:00.000Z");
+  BOOST_TEST(delta.segments.front().program_date_time.value_or("") == "2026-11-20T10:19:00.000Z");
   BOOST_TEST(delta.counts.at("#EXT-X-PROGRAM-DATE-TIME") == 1);
   check_delta_matches_full(full, delta, 60);
 }
@@ -698,7 +699,6 @@ BOOST_AUTO_TEST_CASE(delta_update_across_days_uses_each_days_prefix) {
   BOOST_TEST(full.discontinuities() == 0);
   BOOST_TEST(delta.skipped_segments.value_or(-1) == 24);
   BOOST_TEST(delta.segments.front().uri == "/front/2026-11-21/video_24.ts");
-  BOOST_TEST(delta.segments.front().program_date_time.value_or("") ==
-             "2026-11-21T00:00:40.000Z");
+  BOOST_TEST(delta.segments.front().program_date_time.value_or("") == "2026-11-21T00:00:40.000Z");
   check_delta_matches_full(full, delta, 60);
 }

@@ -173,7 +173,7 @@ BOOST_FIXTURE_TEST_CASE(statement_move_assignment_finalizes_the_old_statement, F
     BOOST_TEST(open_statements(db.handle()) == before + 2);
     a = std::move(b);
     BOOST_TEST(open_statements(db.handle()) == before + 1);  // "SELECT 1" is gone
-    BOOST_TEST(!b.valid());  // NOLINT(bugprone-use-after-move)
+    BOOST_TEST(!b.valid());                                  // NOLINT(bugprone-use-after-move)
     BOOST_TEST_REQUIRE(a.step().value_or(false));
     BOOST_TEST(a.column_int(0) == 2);
     // Assigning an empty statement releases the held one.
@@ -228,7 +228,7 @@ BOOST_FIXTURE_TEST_CASE(database_move_assignment_closes_the_old_connection, Fixt
   BOOST_TEST_REQUIRE(holder.exec("INSERT INTO t (v) VALUES ('uncommitted')").has_value());
   BOOST_TEST_REQUIRE(holder.prepared("SELECT 1").has_value());  // a cached statement too
 
-  holder = std::move(db);  // closes the connection to other.sqlite
+  holder = std::move(db);              // closes the connection to other.sqlite
   BOOST_TEST(db.handle() == nullptr);  // NOLINT(bugprone-use-after-move)
   BOOST_TEST(holder.path() == file.string());
 
