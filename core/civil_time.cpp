@@ -246,7 +246,7 @@ UtcMicros TimeZone::to_utc(const LocalTime& local) const {
     // which is earlier by the change of offset (an hour, or 30 minutes on Lord Howe).
     std::tm at{};
     std::tm before{};
-    const std::time_t probe = t - std::time_t{4 * 3600};
+    const std::time_t probe = t - std::time_t{4} * 3600;
     localtime_r(&t, &at);
     localtime_r(&probe, &before);
     std::tm earlier{};

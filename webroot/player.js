@@ -35,7 +35,8 @@
     return q.length ? '?' + q.join('&') : '';
   }
 
-  const playerUrl = pairs => '/player.html' + query(pairs);
+  // Relative URLs: the page lives at web.baseUrl + 'player.html', beside the playlist.
+  const playerUrl = pairs => 'player.html' + query(pairs);
 
   // src must be a path on this server: "/..." but not "//host" (nor "/\host",
   // which browsers read the same way).
@@ -47,7 +48,7 @@
   function playlistUrl() {
     if (params.has('src')) return safeSrc(params.get('src'));
     // Without a date, play live: the server redirects ?live=1 to the newest day.
-    return '/playlist.m3u8' + query([['camera', camera], ['date', date], ['live', live || !date ? '1' : '']]);
+    return 'playlist.m3u8' + query([['camera', camera], ['date', date], ['live', live || !date ? '1' : '']]);
   }
 
   function showLink(id, href) {
@@ -163,6 +164,6 @@
   } else {
     state.fatal = 'unsupported';
     showError(window.Hls ? 'This browser cannot play HLS video. Open the playlist in a player such as VLC.'
-                         : 'The player library /assets/hls.min.js did not load.');
+                         : 'The player library assets/hls.min.js did not load.');
   }
 })();
