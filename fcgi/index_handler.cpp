@@ -109,6 +109,7 @@ Result<Response> IndexHandler::respond(const Request& request) {
     cam->SetValue("CAMERA_LIVE_URL", player_url(config, camera, "", true));
     cam->SetValue("CAMERA_LIVE_PLAYLIST_URL", playlist_url(config, camera, "", true));
     cam->SetIntValue("DAY_COUNT", static_cast<long>(days->size()));
+    cam->SetValue("DAY_WORD", days->size() == 1 ? "day" : "days");
     std::int64_t total = 0;
     for (const auto& d : *days) total += d.size_bytes;
     cam->SetValue("TOTAL_SIZE", human_bytes(total));

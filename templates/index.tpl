@@ -26,7 +26,7 @@
 {{#CAMERA}}
 <section class="camera" data-camera="{{CAMERA_NAME}}">
 <h2>{{CAMERA_NAME}}</h2>
-<p class="meta">{{DAY_COUNT}} days, {{TOTAL_SIZE}}, time zone {{TIME_ZONE}}</p>
+<p class="meta">{{DAY_COUNT}} {{DAY_WORD}}, {{TOTAL_SIZE}}, time zone {{TIME_ZONE}}</p>
 <ul class="links">
 <li><a class="live" href="{{CAMERA_LIVE_URL}}">Watch live</a></li>
 <li><a class="playlist" href="{{CAMERA_LIVE_PLAYLIST_URL}}" type="application/vnd.apple.mpegurl">Live playlist (.m3u8)</a></li>
