@@ -2,9 +2,13 @@
 
 #include "core/civil_time.hpp"
 #include "core/layout.hpp"
+#include "core/log.hpp"
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <cctype>
+#include <charconv>
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
@@ -111,7 +115,139 @@ class ObjectReader {
   std::set<std::string, std::less<>> m_known;
 };
 
-Result<void> read_camera(ObjectReader& r, CameraConfig& cam, const std::string& path) {
+bool has_control_character(std::string_view text) {
+  return std::any_of(text.begin(), text.end(), [](char c) {
+    const auto u = static_cast<unsigned char>(c);
+    return u < 0x20 || u == 0x7f;
+  });
+}
+
+std::string lower(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// A source URL the recorder can open: rtsp, rtsps, http or https with a host, or a
+// file (an absolute path, or file: followed by one) for tests and demos.
+Result<void> check_url(const std::string& url, const std::string& path) {
+  if (has_control_character(url)) {
+    return fail(ErrorKind::invalid_argument, path + ": contains a control character");
+  }
+  if (url.starts_with('/') || url.starts_with("file:/")) return {};
+  const auto scheme_end = url.find("://");
+  const std::string scheme =
+      scheme_end == std::string::npos ? "" : lower(url.substr(0, scheme_end));
+  const bool known = scheme == "rtsp" || scheme == "rtsps" || scheme == "http" || scheme == "https";
+  const std::string rest = known ? url.substr(scheme_end + 3) : "";
+  const std::string authority = rest.substr(0, rest.find_first_of("/?#"));
+  const std::string host = authority.substr(authority.rfind('@') + 1);  // npos + 1 == 0
+  if (!known || host.empty() || host.starts_with(':') ||
+      url.find_first_of(" \t") != std::string::npos) {
+    return fail(ErrorKind::invalid_argument,
+                path + ": \"" + log::redact_url(url) +
+                    "\" is not a supported URL (rtsp://, rtsps://, http://, https:// with a "
+                    "host, or an absolute file path)");
+  }
+  return {};
+}
+
+// A host name, an IPv4 address or an IPv6 address (without brackets).
+bool is_valid_host(std::string_view host) {
+  if (host.empty() || host.size() > 253) return false;
+  const bool ipv6 = std::count(host.begin(), host.end(), ':') >= 2;
+  return std::all_of(host.begin(), host.end(), [ipv6](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '.' || c == '-' ||
+           (ipv6 && c == ':');
+  });
+}
+
+bool is_valid_url_path(std::string_view path) {
+  return path.starts_with('/') && !has_control_character(path) &&
+         path.find_first_of(" \t\"<>\\^`{|}#") == std::string_view::npos;
+}
+
+// "1920x1080" -> width and height.
+bool parse_resolution(std::string_view text, int& width, int& height) {
+  const auto x = text.find('x');
+  if (x == std::string_view::npos) return false;
+  auto number = [](std::string_view digits, int& out) {
+    auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), out);
+    return ec == std::errc() && end == digits.data() + digits.size() && out > 0 && out <= 16384;
+  };
+  return number(text.substr(0, x), width) && number(text.substr(x + 1), height);
+}
+
+// RFC 3986 userinfo: everything but the unreserved characters is percent-encoded.
+std::string percent_encode(std::string_view text) {
+  static constexpr std::string_view k_hex = "0123456789ABCDEF";
+  std::string out;
+  for (char c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    if (std::isalnum(u) != 0 || c == '-' || c == '.' || c == '_' || c == '~') {
+      out += c;
+    } else {
+      out += '%';
+      out += k_hex[u >> 4];
+      out += k_hex[u & 0xf];
+    }
+  }
+  return out;
+}
+
+// segmentSeconds and its alias videoDuration: both given must agree. Up to an hour is
+// accepted for upload-only cameras (Izara configs); a recorded camera cuts at most
+// every ten minutes.
+Result<void> read_segment_seconds(ObjectReader& r, CameraConfig& cam) {
+  int segment = 0;
+  int duration = 0;
+  CCTV_TRY(r.integer("segmentSeconds", segment, 1, 600));
+  CCTV_TRY(r.integer("videoDuration", duration, 1, 3600));
+  if (segment != 0 && duration != 0 && segment != duration) {
+    return fail(ErrorKind::invalid_argument,
+                r.path_of("videoDuration") + ": " + std::to_string(duration) +
+                    " differs from segmentSeconds " + std::to_string(segment) +
+                    " (videoDuration is its alias; give one)");
+  }
+  if (segment != 0) cam.segment_seconds = segment;
+  if (duration != 0) cam.segment_seconds = duration;
+  return {};
+}
+
+Result<void> read_source(ObjectReader& r, CameraConfig& cam) {
+  CCTV_TRY(r.string("url", cam.url));
+  CCTV_TRY(r.string("ipAddress", cam.ip_address));
+  CCTV_TRY(r.integer("rtspPort", cam.rtsp_port, 1, 65535));
+  CCTV_TRY(r.string("rtspPath", cam.rtsp_path));
+  CCTV_TRY(r.string("userName", cam.user_name));
+  CCTV_TRY(r.string("password", cam.password));
+  CCTV_TRY(r.string("videoFeedId", cam.video_feed_id));
+  if (!cam.url.empty()) CCTV_TRY(check_url(cam.url, r.path_of("url")));
+  if (!cam.ip_address.empty() && !is_valid_host(cam.ip_address)) {
+    return fail(ErrorKind::invalid_argument,
+                r.path_of("ipAddress") + ": \"" + cam.ip_address +
+                    "\" is not a host name or an IP address (the port is rtspPort)");
+  }
+  if (cam.rtsp_path.empty()) cam.rtsp_path = cam.video_feed_id;
+  if (!cam.rtsp_path.starts_with('/')) cam.rtsp_path.insert(0, "/");
+  if (!is_valid_url_path(cam.rtsp_path)) {
+    const bool from_feed = r.find("rtspPath") == nullptr;
+    return fail(ErrorKind::invalid_argument,
+                r.path_of(from_feed ? "videoFeedId" : "rtspPath") +
+                    ": is not a valid URL path (no spaces, control characters or quotes)");
+  }
+  if (has_control_character(cam.user_name)) {
+    return fail(ErrorKind::invalid_argument,
+                r.path_of("userName") + ": contains a control character");
+  }
+  if (has_control_character(cam.password)) {
+    return fail(ErrorKind::invalid_argument,
+                r.path_of("password") + ": contains a control character");
+  }
+  return {};
+}
+
+Result<void> read_camera(ObjectReader& r, CameraConfig& cam) {
   CCTV_TRY(r.string("cameraName", cam.name));
   if (cam.name.empty()) {
     return fail(ErrorKind::invalid_argument, r.path_of("cameraName") + ": missing");
@@ -130,21 +266,26 @@ Result<void> read_camera(ObjectReader& r, CameraConfig& cam, const std::string& 
                 r.path_of("directory") + ": \"" + cam.directory +
                     "\" must be a plain directory name inside savePath, or \".\" for savePath");
   }
-  CCTV_TRY(r.string("url", cam.url));
-  CCTV_TRY(r.string("ipAddress", cam.ip_address));
-  CCTV_TRY(r.string("userName", cam.user_name));
-  CCTV_TRY(r.string("password", cam.password));
+  CCTV_TRY(read_source(r, cam));
   CCTV_TRY(r.integer("frameRate", cam.frame_rate, 0, 240));
   CCTV_TRY(r.string("resolution", cam.resolution));
-  CCTV_TRY(r.integer("videoDuration", cam.video_duration_s, 1, 3600));
-  CCTV_TRY(r.string("videoFeedId", cam.video_feed_id));
+  if (!cam.resolution.empty() && !parse_resolution(cam.resolution, cam.width, cam.height)) {
+    return fail(ErrorKind::invalid_argument, r.path_of("resolution") + ": \"" + cam.resolution +
+                                                 "\" is not WIDTHxHEIGHT (e.g. \"1920x1080\")");
+  }
+  CCTV_TRY(read_segment_seconds(r, cam));
+  if (!cam.upload_only() && cam.segment_seconds > 600) {
+    return fail(ErrorKind::invalid_argument, r.path_of("videoDuration") + ": " +
+                                                 std::to_string(cam.segment_seconds) +
+                                                 " is out of range 1..600 for a recorded camera");
+  }
+  CCTV_TRY(r.boolean("enabled", cam.enabled));
   CCTV_TRY(r.string("timeZone", cam.time_zone));
   if (!cam.time_zone.empty()) {
     if (auto tz = TimeZone::load(cam.time_zone); !tz) {
       return std::unexpected(tz.error().context(r.path_of("timeZone")));
     }
   }
-  (void)path;
   return r.check_unknown();
 }
 
@@ -194,7 +335,7 @@ Result<Config> parse(const Json& root) {
       }
       CameraConfig cam;
       ObjectReader cr((*cams)[i], path);
-      CCTV_TRY(read_camera(cr, cam, path));
+      CCTV_TRY(read_camera(cr, cam));
       if (!names.insert(cam.name).second) {
         return fail(ErrorKind::invalid_argument,
                     path + ".cameraName: \"" + cam.name + "\" is used twice");
@@ -285,6 +426,26 @@ Result<Config> load_config(const std::filesystem::path& path) {
   text << in.rdbuf();
   if (in.bad()) return fail(ErrorKind::unavailable, path.string() + ": read error");
   return parse_config(text.str(), path.string());
+}
+
+std::string CameraConfig::source_url() const {
+  const std::string credentials =
+      user_name.empty() && password.empty()
+          ? std::string()
+          : percent_encode(user_name) + (password.empty() ? "" : ":" + percent_encode(password)) +
+                "@";
+  if (url.empty()) {
+    if (ip_address.empty()) return {};
+    const bool ipv6 = ip_address.find(':') != std::string::npos;
+    const std::string host = ipv6 ? "[" + ip_address + "]" : ip_address;
+    return "rtsp://" + credentials + host + ":" + std::to_string(rtsp_port) + rtsp_path;
+  }
+  const auto scheme_end = url.find("://");
+  if (credentials.empty() || scheme_end == std::string::npos) return url;
+  const std::size_t host = scheme_end + 3;
+  const std::size_t authority_end = std::min(url.find_first_of("/?#", host), url.size());
+  if (url.find('@', host) < authority_end) return url;  // it has credentials of its own
+  return url.substr(0, host) + credentials + url.substr(host);
 }
 
 std::filesystem::path default_config_path(const char* from_argument) {

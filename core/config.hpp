@@ -14,17 +14,31 @@
 namespace cctv {
 
 struct CameraConfig {
-  std::string name;           // cameraName: also the URL and directory name
-  std::string directory;      // relative to savePath; "" = savePath itself (legacy layout)
-  std::string url;            // source URL (rtsp://, http://...); built from ipAddress if absent
-  std::string ip_address;     // ipAddress
-  std::string user_name;      // userName
-  std::string password;       // password (secret: never logged)
-  int frame_rate = 0;         // frameRate, fps; 0 = as the camera sends
-  std::string resolution;     // resolution, "WxH"; informational
-  int video_duration_s = 10;  // videoDuration: segment length in seconds
+  std::string name;        // cameraName: also the URL and directory name
+  std::string directory;   // relative to savePath; "" = savePath itself (legacy layout)
+  std::string url;         // url as given (rtsp://, http://, a file...); "" = none
+  std::string ip_address;  // ipAddress: the camera's host, when url is absent
+  int rtsp_port = 554;     // rtspPort
+  std::string rtsp_path;   // rtspPath; "" = "/" + videoFeedId, else "/"
+  std::string user_name;   // userName
+  std::string password;    // password (secret: never logged)
+  int frame_rate = 0;      // frameRate, fps; 0 = as the camera sends (checked, never forced)
+  std::string resolution;  // resolution, "WxH" as given; "" = not given
+  int width = 0;           // ... parsed: checked against the stream, never forced
+  int height = 0;
+  int segment_seconds = 10;   // segmentSeconds (alias videoDuration): segment length, s
   std::string video_feed_id;  // videoFeedId: path of the stream on the camera
   std::string time_zone;      // timeZone; "" = the global timeZone
+  bool enabled = true;        // enabled: false keeps the camera's archive but records nothing
+
+  // Fed by uploads only (a camera streamer box): neither url nor ipAddress.
+  [[nodiscard]] bool upload_only() const { return url.empty() && ip_address.empty(); }
+  // Recorded by the worker: enabled and with a source.
+  [[nodiscard]] bool recorded() const { return enabled && !upload_only(); }
+  // The URL the recorder opens: `url` (with userName/password inserted when it has no
+  // credentials of its own), else rtsp://user:pass@ipAddress:rtspPort/rtspPath, with
+  // percent-encoded credentials. Secret: log it only through log::redact_url.
+  [[nodiscard]] std::string source_url() const;
 };
 
 struct S3Config {
