@@ -1,5 +1,6 @@
 #include "core/catalog.hpp"
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <system_error>
@@ -11,7 +12,22 @@ extern const std::string_view k_schema_sql;
 namespace {
 
 // Numbered upgrade steps: k_upgrades[i] takes the schema from version i+1 to i+2.
-constexpr std::array<std::string_view, 0> k_upgrades{};
+constexpr std::array<std::string_view, 1> k_upgrades{
+    // 1 -> 2: the recorder's exact segments and the camera status.
+    R"sql(
+ALTER TABLE segment ADD COLUMN recorded INTEGER NOT NULL DEFAULT 0 CHECK (recorded IN (0, 1));
+CREATE TABLE camera_status (
+  camera_id INTEGER PRIMARY KEY REFERENCES camera (id) ON DELETE CASCADE,
+  state TEXT NOT NULL
+    CHECK (state IN ('recording', 'reconnecting', 'disabled', 'upload-only')),
+  since_time_us INTEGER NOT NULL,
+  last_error TEXT NOT NULL DEFAULT '',
+  bitrate_bps INTEGER NOT NULL DEFAULT 0 CHECK (bitrate_bps >= 0),
+  segments_today INTEGER NOT NULL DEFAULT 0 CHECK (segments_today >= 0),
+  updated_time_us INTEGER NOT NULL
+);
+)sql",
+};
 
 UtcMicros now_us() {
   return std::chrono::duration_cast<std::chrono::microseconds>(
@@ -74,6 +90,28 @@ std::string_view to_string(DayState state) {
       return "archived";
   }
   return "recording";
+}
+
+std::string_view to_string(CameraState state) {
+  switch (state) {
+    case CameraState::recording:
+      return "recording";
+    case CameraState::reconnecting:
+      return "reconnecting";
+    case CameraState::disabled:
+      return "disabled";
+    case CameraState::upload_only:
+      return "upload-only";
+  }
+  return "reconnecting";
+}
+
+std::optional<CameraState> parse_camera_state(std::string_view text) {
+  for (CameraState s : {CameraState::recording, CameraState::reconnecting, CameraState::disabled,
+                        CameraState::upload_only}) {
+    if (to_string(s) == text) return s;
+  }
+  return std::nullopt;
 }
 
 std::optional<DayState> parse_day_state(std::string_view text) {
@@ -255,6 +293,51 @@ Result<std::optional<FileStamp>> Catalog::file_stamp(std::int64_t camera_id, con
   return stamp;
 }
 
+Result<std::vector<CameraStatus>> Catalog::camera_statuses() {
+  CCTV_STATEMENT(s,
+                 "SELECT s.camera_id, c.name, s.state, s.since_time_us, s.last_error, "
+                 "s.bitrate_bps, s.segments_today, s.updated_time_us "
+                 "FROM camera_status s JOIN camera c ON c.id = s.camera_id ORDER BY c.name");
+  std::vector<CameraStatus> statuses;
+  for (;;) {
+    auto row = s.step();
+    if (!row) return std::unexpected(row.error());
+    if (!*row) break;
+    CameraStatus status;
+    status.camera_id = s.column_int(0);
+    status.camera = s.column_text(1);
+    status.state = parse_camera_state(s.column_text(2)).value_or(CameraState::reconnecting);
+    status.since_us = s.column_int(3);
+    status.last_error = s.column_text(4);
+    status.bitrate_bps = s.column_int(5);
+    status.segments_today = s.column_int(6);
+    status.updated_us = s.column_int(7);
+    statuses.push_back(std::move(status));
+  }
+  return statuses;
+}
+
+Result<void> Catalog::put_camera_status(const CameraStatus& status) {
+  CCTV_STATEMENT(s,
+                 "INSERT INTO camera_status (camera_id, state, since_time_us, last_error, "
+                 "bitrate_bps, segments_today, updated_time_us) "
+                 "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
+                 "ON CONFLICT (camera_id) DO UPDATE SET state = excluded.state, "
+                 "since_time_us = excluded.since_time_us, last_error = excluded.last_error, "
+                 "bitrate_bps = excluded.bitrate_bps, segments_today = excluded.segments_today, "
+                 "updated_time_us = excluded.updated_time_us");
+  s.bind(1, status.camera_id)
+      .bind(2, to_string(status.state))
+      .bind(3, status.since_us)
+      .bind(4, status.last_error)
+      .bind(5, std::max<std::int64_t>(status.bitrate_bps, 0))
+      .bind(6, std::max<std::int64_t>(status.segments_today, 0))
+      .bind(7, status.updated_us != 0 ? status.updated_us : now_us());
+  return s.run();
+}
+
+Result<void> Catalog::clear_camera_statuses() { return m_db.exec("DELETE FROM camera_status"); }
+
 Result<std::int64_t> Catalog::ensure_camera(std::string_view name, std::string_view directory,
                                             std::string_view time_zone) {
   CCTV_STATEMENT(s,
@@ -271,6 +354,18 @@ Result<std::int64_t> Catalog::ensure_camera(std::string_view name, std::string_v
 }
 
 Result<void> Catalog::put_segment(std::int64_t camera_id, const Segment& segment, bool refresh) {
+  CCTV_TRY(upsert_segment(camera_id, segment, false));
+  if (!refresh) return {};
+  return refresh_day(camera_id, segment.date);
+}
+
+Result<void> Catalog::put_recorded_segment(std::int64_t camera_id, const Segment& segment) {
+  CCTV_TRY(upsert_segment(camera_id, segment, true));
+  return refresh_day(camera_id, segment.date);
+}
+
+Result<void> Catalog::upsert_segment(std::int64_t camera_id, const Segment& segment,
+                                     bool recorded) {
   const std::string date = format_date(segment.date);
   {
     CCTV_STATEMENT(d,
@@ -279,13 +374,19 @@ Result<void> Catalog::put_segment(std::int64_t camera_id, const Segment& segment
     d.bind(1, camera_id).bind(2, date).bind(3, now_us());
     CCTV_TRY(d.run());
   }
+  // The indexer (recorded = 0) reads the start from the file name, to the second: it
+  // must not replace the recorder's exact row for the very same file.
   CCTV_STATEMENT(s,
                  "INSERT INTO segment (camera_id, date, name, start_time_us, duration_us, "
-                 "size_bytes, codec, mtime_ns) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
+                 "size_bytes, codec, mtime_ns, recorded) "
+                 "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
                  "ON CONFLICT (camera_id, date, name) DO UPDATE SET "
                  "start_time_us = excluded.start_time_us, duration_us = excluded.duration_us, "
                  "size_bytes = excluded.size_bytes, codec = excluded.codec, "
-                 "mtime_ns = excluded.mtime_ns");
+                 "mtime_ns = excluded.mtime_ns, recorded = excluded.recorded "
+                 "WHERE excluded.recorded = 1 OR segment.recorded = 0 OR "
+                 "segment.size_bytes != excluded.size_bytes OR "
+                 "segment.mtime_ns != excluded.mtime_ns");
   s.bind(1, camera_id)
       .bind(2, date)
       .bind(3, segment.name)
@@ -293,10 +394,9 @@ Result<void> Catalog::put_segment(std::int64_t camera_id, const Segment& segment
       .bind(5, segment.duration_us)
       .bind(6, segment.size_bytes)
       .bind(7, segment.codec)
-      .bind(8, segment.mtime_ns);
-  CCTV_TRY(s.run());
-  if (!refresh) return {};
-  return refresh_day(camera_id, segment.date);
+      .bind(8, segment.mtime_ns)
+      .bind(9, std::int64_t{recorded ? 1 : 0});
+  return s.run();
 }
 
 Result<void> Catalog::remove_segment(std::int64_t camera_id, const Date& date,

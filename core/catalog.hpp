@@ -22,6 +22,22 @@ enum class DayState { recording, settled, converting, converted, archived };
 std::string_view to_string(DayState state);
 std::optional<DayState> parse_day_state(std::string_view text);
 
+// What a configured camera is doing (the recorder keeps it up to date).
+enum class CameraState { recording, reconnecting, disabled, upload_only };
+std::string_view to_string(CameraState state);  // "upload-only" for upload_only
+std::optional<CameraState> parse_camera_state(std::string_view text);
+
+struct CameraStatus {
+  std::int64_t camera_id = 0;
+  std::string camera;  // the camera's name (filled in by camera_statuses())
+  CameraState state = CameraState::reconnecting;
+  UtcMicros since_us = 0;           // when it entered `state`
+  std::string last_error;           // the latest failure, without secrets; "" = none
+  std::int64_t bitrate_bps = 0;     // while recording, over the last status interval
+  std::int64_t segments_today = 0;  // segments of the camera's current local day
+  UtcMicros updated_us = 0;         // when this row was written
+};
+
 struct CameraRow {
   std::int64_t id = 0;
   std::string name;
@@ -52,7 +68,7 @@ struct FileStamp {
 
 class Catalog {
  public:
-  static constexpr int k_schema_version = 1;
+  static constexpr int k_schema_version = 2;
 
   // Writable: creates the file and its directory, sets WAL, applies upgrades.
   static Result<Catalog> open_writable(const std::filesystem::path& path);
@@ -73,13 +89,18 @@ class Catalog {
   // The stamp of one file, nullopt when the catalog does not have it.
   Result<std::optional<FileStamp>> file_stamp(std::int64_t camera_id, const Date& date,
                                               std::string_view name);
+  // Every camera's status, by camera name.
+  Result<std::vector<CameraStatus>> camera_statuses();
 
   // --- writes (the worker only) ---
   Result<std::int64_t> ensure_camera(std::string_view name, std::string_view directory,
                                      std::string_view time_zone);
   // Inserts or replaces a segment (by day and name) and, unless told not to (a
-  // bulk reindex refreshes each day once at the end), refreshes the day.
+  // bulk reindex refreshes each day once at the end), refreshes the day. A row the
+  // recorder wrote is kept as it is while the file's size and mtime are unchanged.
   Result<void> put_segment(std::int64_t camera_id, const Segment& segment, bool refresh = true);
+  // The recorder's segment, with its exact start; refreshes the day.
+  Result<void> put_recorded_segment(std::int64_t camera_id, const Segment& segment);
   // Removes a segment; a day left without segments is removed too.
   Result<void> remove_segment(std::int64_t camera_id, const Date& date, std::string_view name);
   Result<void> remove_day(std::int64_t camera_id, const Date& date);
@@ -88,11 +109,16 @@ class Catalog {
   Result<void> set_day_state(std::int64_t camera_id, const Date& date, DayState state);
   // Recomputes a day's aggregates from its segments (and bumps its version).
   Result<void> refresh_day(std::int64_t camera_id, const Date& date);
+  // Inserts or replaces the status of camera `status.camera_id` (`camera` is ignored).
+  Result<void> put_camera_status(const CameraStatus& status);
+  // Forgets every status (the worker writes the configured cameras' again on start).
+  Result<void> clear_camera_statuses();
   Result<sqlite::Transaction> transaction() { return sqlite::Transaction::begin(m_db); }
 
  private:
   explicit Catalog(sqlite::Database db) : m_db(std::move(db)) {}
   Result<void> migrate();
+  Result<void> upsert_segment(std::int64_t camera_id, const Segment& segment, bool recorded);
 
   sqlite::Database m_db;
 };

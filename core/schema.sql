@@ -2,7 +2,7 @@
 -- (`cctv-worker --reindex`). The worker is its only writer; the web programs
 -- open it read-only. Times are UTC microseconds since the epoch.
 --
--- Version 1. Upgrades are numbered steps in core/catalog.cpp (k_upgrades); a new
+-- Version 2. Upgrades are numbered steps in core/catalog.cpp (k_upgrades); a new
 -- step appends to that list and this file describes the newest schema.
 CREATE TABLE camera (
   id INTEGER PRIMARY KEY,
@@ -40,7 +40,23 @@ CREATE TABLE segment (
   size_bytes INTEGER NOT NULL CHECK (size_bytes >= 0),
   codec TEXT NOT NULL DEFAULT '',  -- e.g. 'h264 640x360'; a change is a discontinuity
   mtime_ns INTEGER NOT NULL DEFAULT 0,
+  -- 1: written by the recorder, whose start (wall clock corrected by the stream's
+  -- timestamps) is finer than the file name's; the indexer keeps it while the file
+  -- keeps its size and mtime.
+  recorded INTEGER NOT NULL DEFAULT 0 CHECK (recorded IN (0, 1)),
   UNIQUE (camera_id, date, name),
   FOREIGN KEY (camera_id, date) REFERENCES day (camera_id, date) ON DELETE CASCADE
 );
 CREATE INDEX segment_by_day_time ON segment (camera_id, date, start_time_us);
+
+-- What each configured camera is doing, written by the worker's recorder (v2).
+CREATE TABLE camera_status (
+  camera_id INTEGER PRIMARY KEY REFERENCES camera (id) ON DELETE CASCADE,
+  state TEXT NOT NULL
+    CHECK (state IN ('recording', 'reconnecting', 'disabled', 'upload-only')),
+  since_time_us INTEGER NOT NULL,      -- when the camera entered this state
+  last_error TEXT NOT NULL DEFAULT '', -- the latest failure, never a secret; '' = none
+  bitrate_bps INTEGER NOT NULL DEFAULT 0 CHECK (bitrate_bps >= 0),
+  segments_today INTEGER NOT NULL DEFAULT 0 CHECK (segments_today >= 0),
+  updated_time_us INTEGER NOT NULL
+);

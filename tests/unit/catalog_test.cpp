@@ -24,6 +24,9 @@ inline std::ostream& boost_test_print_type(std::ostream& os, const Date& date) {
 inline std::ostream& boost_test_print_type(std::ostream& os, DayState state) {
   return os << to_string(state);
 }
+inline std::ostream& boost_test_print_type(std::ostream& os, CameraState state) {
+  return os << to_string(state);
+}
 }  // namespace cctv
 
 using namespace cctv;
@@ -111,10 +114,10 @@ BOOST_AUTO_TEST_CASE(open_writable_creates_directory_schema_and_wal) {
     BOOST_TEST_REQUIRE(catalog.has_value(), (catalog ? "" : catalog.error().message));
   }
   BOOST_TEST(fs::exists(file));
-  BOOST_TEST(pragma(file, "PRAGMA user_version") == "1");
-  BOOST_TEST(Catalog::k_schema_version == 1);
+  BOOST_TEST(pragma(file, "PRAGMA user_version") == "2");
+  BOOST_TEST(Catalog::k_schema_version == 2);
   BOOST_TEST(pragma(file, "PRAGMA journal_mode") == "wal");
-  for (const char* table : {"camera", "day", "segment"}) {
+  for (const char* table : {"camera", "day", "segment", "camera_status"}) {
     const std::string sql =
         std::string("SELECT name FROM sqlite_master WHERE type = 'table' AND name = '") + table +
         "'";
@@ -140,7 +143,7 @@ BOOST_AUTO_TEST_CASE(open_writable_refuses_a_newer_schema) {
   const fs::path file = dir.path() / "catalog.sqlite";
   {
     auto db = must(sqlite::Database::open(file, sqlite::Database::Mode::read_write_create));
-    must(db.exec("PRAGMA user_version = 2"));
+    must(db.exec("PRAGMA user_version = 3"));
   }
   auto c = Catalog::open_writable(file);
   BOOST_TEST_REQUIRE(!c.has_value());
@@ -503,4 +506,144 @@ BOOST_FIXTURE_TEST_CASE(segments_of_one_camera_do_not_leak_into_another, Fixture
   BOOST_TEST(must(catalog.find_day(other, k_day))->recorded_us == 20 * k_s);
   must(catalog.remove_day(other, k_day));
   BOOST_TEST(day().segment_count == 1);
+}
+
+// ---------------------------------------------------------------- schema v2
+
+namespace {
+
+// The schema as version 1 shipped it, to test the upgrade path.
+constexpr const char* k_schema_v1 = R"sql(
+CREATE TABLE camera (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE,
+  directory TEXT NOT NULL, time_zone TEXT NOT NULL);
+CREATE TABLE day (
+  camera_id INTEGER NOT NULL REFERENCES camera (id) ON DELETE CASCADE,
+  date TEXT NOT NULL CHECK (length(date) = 10),
+  state TEXT NOT NULL DEFAULT 'recording'
+    CHECK (state IN ('recording', 'settled', 'converting', 'converted', 'archived')),
+  version INTEGER NOT NULL DEFAULT 1, changed_time_us INTEGER NOT NULL,
+  segment_count INTEGER NOT NULL DEFAULT 0 CHECK (segment_count >= 0),
+  recorded_us INTEGER NOT NULL DEFAULT 0, size_bytes INTEGER NOT NULL DEFAULT 0,
+  first_start_time_us INTEGER, last_end_time_us INTEGER,
+  gap_count INTEGER NOT NULL DEFAULT 0, gap_us INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (camera_id, date)) WITHOUT ROWID;
+CREATE TABLE segment (
+  id INTEGER PRIMARY KEY, camera_id INTEGER NOT NULL, date TEXT NOT NULL, name TEXT NOT NULL,
+  start_time_us INTEGER NOT NULL, duration_us INTEGER NOT NULL CHECK (duration_us > 0),
+  size_bytes INTEGER NOT NULL CHECK (size_bytes >= 0), codec TEXT NOT NULL DEFAULT '',
+  mtime_ns INTEGER NOT NULL DEFAULT 0, UNIQUE (camera_id, date, name),
+  FOREIGN KEY (camera_id, date) REFERENCES day (camera_id, date) ON DELETE CASCADE);
+CREATE INDEX segment_by_day_time ON segment (camera_id, date, start_time_us);
+INSERT INTO camera (id, name, directory, time_zone) VALUES (7, 'front', 'front', 'UTC');
+INSERT INTO day (camera_id, date, changed_time_us, segment_count) VALUES (7, '2026-11-20', 1, 1);
+INSERT INTO segment (camera_id, date, name, start_time_us, duration_us, size_bytes)
+  VALUES (7, '2026-11-20', 'video_101500.ts', 1795170900000000, 10000000, 1000);
+PRAGMA user_version = 1;
+)sql";
+
+CameraStatus status_of(std::int64_t camera, CameraState state, UtcMicros since) {
+  CameraStatus s;
+  s.camera_id = camera;
+  s.state = state;
+  s.since_us = since;
+  s.updated_us = since + 5;
+  return s;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(a_version_1_catalog_is_upgraded_in_place) {
+  TempDir dir;
+  const fs::path file = dir.path() / "catalog.sqlite";
+  {
+    auto db = must(sqlite::Database::open(file, sqlite::Database::Mode::read_write_create));
+    must(db.exec(k_schema_v1));
+  }
+  // The web side refuses the old schema until the worker has upgraded it.
+  BOOST_TEST(!Catalog::open_read_only(file).has_value());
+  {
+    Catalog c = must(Catalog::open_writable(file));
+    BOOST_TEST(pragma(file, "PRAGMA user_version") == "2");
+    // The data survives; old rows are the indexer's.
+    auto segments = must(c.segments(7, k_day));
+    BOOST_TEST_REQUIRE(segments.size() == 1u);
+    BOOST_TEST(segments[0].start_us == 1795170900000000);
+    BOOST_TEST(pragma(file, "SELECT recorded FROM segment") == "0");
+    must(c.put_camera_status(status_of(7, CameraState::recording, k_t0)));
+    BOOST_TEST(must(c.camera_statuses()).size() == 1u);
+  }
+  Catalog ro = must(Catalog::open_read_only(file));
+  auto statuses = must(ro.camera_statuses());
+  BOOST_TEST_REQUIRE(statuses.size() == 1u);
+  BOOST_TEST(statuses[0].camera == "front");
+}
+
+BOOST_FIXTURE_TEST_CASE(camera_status_round_trips_and_is_replaced, Fixture) {
+  const std::int64_t yard = must(catalog.ensure_camera("yard", "yard", "UTC"));
+  CameraStatus s = status_of(cam, CameraState::reconnecting, k_t0);
+  s.last_error = "Connection refused";
+  must(catalog.put_camera_status(s));
+  must(catalog.put_camera_status(status_of(yard, CameraState::upload_only, k_t0)));
+  s.state = CameraState::recording;
+  s.since_us = k_t0 + 10 * k_s;
+  s.last_error.clear();
+  s.bitrate_bps = 512000;
+  s.segments_today = 42;
+  must(catalog.put_camera_status(s));
+  auto statuses = must(catalog.camera_statuses());
+  BOOST_TEST_REQUIRE(statuses.size() == 2u);
+  BOOST_TEST(statuses[0].camera == "front");  // by name
+  BOOST_TEST(statuses[0].camera_id == cam);
+  BOOST_TEST(statuses[0].state == CameraState::recording);
+  BOOST_TEST(statuses[0].since_us == k_t0 + 10 * k_s);
+  BOOST_TEST(statuses[0].last_error.empty());
+  BOOST_TEST(statuses[0].bitrate_bps == 512000);
+  BOOST_TEST(statuses[0].segments_today == 42);
+  BOOST_TEST(statuses[0].updated_us == k_t0 + 5);
+  BOOST_TEST(statuses[1].camera == "yard");
+  BOOST_TEST(statuses[1].state == CameraState::upload_only);
+  // A camera that is forgotten takes its status along.
+  must(catalog.remove_camera_if_empty(yard));
+  BOOST_TEST(must(catalog.camera_statuses()).size() == 1u);
+  must(catalog.clear_camera_statuses());
+  BOOST_TEST(must(catalog.camera_statuses()).empty());
+  // A status for a camera that does not exist is refused.
+  BOOST_TEST(!catalog.put_camera_status(status_of(9999, CameraState::disabled, k_t0)).has_value());
+}
+
+BOOST_AUTO_TEST_CASE(camera_states_have_stable_names) {
+  BOOST_TEST(to_string(CameraState::recording) == "recording");
+  BOOST_TEST(to_string(CameraState::reconnecting) == "reconnecting");
+  BOOST_TEST(to_string(CameraState::disabled) == "disabled");
+  BOOST_TEST(to_string(CameraState::upload_only) == "upload-only");
+  for (CameraState s : {CameraState::recording, CameraState::reconnecting, CameraState::disabled,
+                        CameraState::upload_only}) {
+    BOOST_TEST(parse_camera_state(to_string(s)).has_value());
+    BOOST_TEST(parse_camera_state(to_string(s)).value_or(CameraState::disabled) == s);
+  }
+  BOOST_TEST(!parse_camera_state("upload_only").has_value());
+}
+
+BOOST_FIXTURE_TEST_CASE(the_indexer_does_not_replace_the_recorders_row_of_the_same_file, Fixture) {
+  Segment exact = seg(k_day, "video_101500.ts", k_t0 + 437'000, 9'950'000);
+  must(catalog.put_recorded_segment(cam, exact));
+  // The watcher sees the renamed file: start from the name, duration from probing.
+  Segment probed = exact;
+  probed.start_us = k_t0;
+  probed.duration_us = 10'000'000;
+  must(catalog.put_segment(cam, probed));
+  auto rows = must(catalog.segments(cam, k_day));
+  BOOST_TEST_REQUIRE(rows.size() == 1u);
+  BOOST_TEST(rows[0].start_us == k_t0 + 437'000);
+  BOOST_TEST(rows[0].duration_us == 9'950'000);
+  // A file replaced under the same name is the indexer's again.
+  probed.size_bytes += 1;
+  must(catalog.put_segment(cam, probed));
+  rows = must(catalog.segments(cam, k_day));
+  BOOST_TEST(rows[0].start_us == k_t0);
+  // And the recorder always wins.
+  must(catalog.put_recorded_segment(cam, exact));
+  BOOST_TEST(must(catalog.segments(cam, k_day))[0].start_us == k_t0 + 437'000);
+  BOOST_TEST(day().segment_count == 1);
+  BOOST_TEST(day().first_start_us == k_t0 + 437'000);
 }
