@@ -78,10 +78,12 @@ def tcp_ready(port):
 
 class Stack:
     """The programs of one site. `worker`: run the cctv-worker daemon too; `programs`:
-    start cctv-index and cctv-playlist (without them nginx answers 502 for those)."""
+    start cctv-index and cctv-playlist (without them nginx answers 502 for those);
+    `web=False`: no nginx and no FastCGI programs (the worker alone)."""
 
     def __init__(self, work_dir, config, build_dir, upload_users=(), worker=False,
-                 nginx_workers=1, env=None, programs=True, webroot=None, playlist_cache=True):
+                 nginx_workers=1, env=None, programs=True, webroot=None, playlist_cache=True,
+                 web=True):
         self.work_dir = os.path.abspath(work_dir)
         self.config = os.path.abspath(config)
         self.build_dir = os.path.abspath(build_dir)
@@ -91,7 +93,9 @@ class Stack:
         self.runtime = os.path.join(self.work_dir, "run")
         self.upload_users = list(upload_users)
         self.worker = worker
-        self.programs = programs
+        self.programs = programs and web
+        self.web = web
+        self.worker_proc = None
         self.nginx_workers = nginx_workers
         self.env = dict(os.environ, **(env or {}))
         self.port = None
@@ -139,9 +143,12 @@ class Stack:
             proc, log = self.spawn(name, [os.path.join(self.bin_dir, name), "--config",
                                           self.config, "--listen", sock])
             wait_until(lambda s=sock: unix_socket_ready(s), 10, name, proc, log)
-        self.start_nginx()
+        if self.web:
+            self.start_nginx()
 
     def start_worker(self):
+        """Starts the worker daemon (again, after it was stopped or killed: its log grows)."""
+        os.makedirs(os.path.join(self.runtime, "logs"), exist_ok=True)
         proc, log = self.spawn("cctv-worker", [os.path.join(self.bin_dir, "cctv-worker"),
                                                "--config", self.config])
         catalog = cctvsite.config_value(cctvsite.load_config(self.config), "catalogPath")

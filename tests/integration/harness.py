@@ -6,6 +6,7 @@
 - SiteTestCase: per test class a temp dir, an archive, a config, `cctv-worker --reindex`
   (or the daemon), and the programs + nginx on a free port; always stopped.
 - parse_playlist / check_playlist: a small HLS (RFC 8216) validator for test assertions.
+- FakeCam: the RTSP camera simulator (tests/peers/fakecam.py) on a free loopback port.
 
 The build dir comes from $CCTV_BUILD_DIR (set by ctest), else <repo>/build.
 """
@@ -15,15 +16,18 @@ import math
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import time
 import unittest
+import urllib.parse
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(REPO, "scripts", "lib"))
 import cctvsite  # noqa: E402
-from cctvstack import Stack  # noqa: E402
+from cctvstack import Stack, _die_with_parent, tail  # noqa: E402
 
 BUILD_DIR = os.path.abspath(os.environ.get("CCTV_BUILD_DIR", os.path.join(REPO, "build")))
 BIN = os.path.join(BUILD_DIR, "bin")
@@ -426,6 +430,105 @@ def main():
         unittest.main(verbosity=2)
     finally:
         cleanup_fixtures()
+
+
+# ---- the RTSP camera simulator ----------------------------------------------------------
+FAKECAM = os.path.join(REPO, "tests", "peers", "fakecam.py")
+SYSTEM_PYTHON = "/usr/bin/python3"  # Debian's: python3-gi is not in a venv
+
+
+def require_fakecam():
+    """Skips (with the reason) when GStreamer's RTSP server is not installed."""
+    if "fakecam" not in _FIXTURES:
+        res = run([SYSTEM_PYTHON, "-c", "import gi; gi.require_version('GstRtspServer', '1.0'); "
+                   "from gi.repository import GstRtspServer"], timeout=30)
+        _FIXTURES["fakecam"] = res.returncode == 0
+    if not _FIXTURES["fakecam"]:
+        raise unittest.SkipTest("the RTSP camera simulator needs python3-gi and "
+                                "gir1.2-gst-rtsp-server-1.0 (scripts/install-deps)")
+
+
+class FakeCam:
+    """tests/peers/fakecam.py as a context: start() on a free port (or the port of the
+    previous start, for restarts), stop() with SIGTERM. It dies with the test process."""
+
+    def __init__(self, work_dir, name, user=None, password="", auth="basic", fps=10,
+                 size="320x180", gop=0, mount="/cam1", extra=()):
+        self.dir = os.path.join(work_dir, "fakecam-" + name)
+        os.makedirs(self.dir, exist_ok=True)
+        self.name, self.user, self.password, self.auth = name, user, password, auth
+        self.fps, self.size, self.mount, self.extra = fps, size, mount, list(extra)
+        self.gop = gop or 2 * fps  # frames
+        self.port = 0
+        self.proc = None
+        self.log = os.path.join(self.dir, "fakecam.log")
+
+    @property
+    def gop_seconds(self):
+        return self.gop / self.fps
+
+    def start(self, timeout=20):
+        ready = os.path.join(self.dir, "ready")
+        for attempt in range(20):
+            if os.path.exists(ready):
+                os.unlink(ready)
+            argv = [SYSTEM_PYTHON, FAKECAM, "--port", str(self.port), "--mount", self.mount,
+                    "--fps", str(self.fps), "--size", self.size, "--gop", str(self.gop),
+                    "--log-clients", "--ready-file", ready] + self.extra
+            if self.user:
+                argv += ["--user", self.user, "--password", self.password, "--auth", self.auth]
+            with open(self.log, "ab") as out:
+                self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out,
+                                             stderr=out, start_new_session=True,
+                                             preexec_fn=lambda: _die_with_parent(signal.SIGTERM))
+            deadline = time.monotonic() + timeout
+            while not os.path.exists(ready):
+                if self.proc.poll() is not None:
+                    break
+                if time.monotonic() > deadline:
+                    self.stop()
+                    raise RuntimeError("fakecam %s: not ready after %ss%s"
+                                       % (self.name, timeout, tail(self.log, 20)))
+                time.sleep(0.02)
+            if os.path.exists(ready):
+                with open(ready) as f:
+                    self.port = urllib.parse.urlsplit(f.read().strip()).port
+                return self
+            if self.proc.returncode != 3 or not self.port:  # 3: the port is taken
+                raise RuntimeError("fakecam %s exited with %s%s"
+                                   % (self.name, self.proc.returncode, tail(self.log, 20)))
+            time.sleep(0.25)  # restarting on a port that is not free yet
+        raise RuntimeError("fakecam %s: port %d stayed busy" % (self.name, self.port))
+
+    def stop(self):
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=10)
+
+    def url(self, user=None, password=None):
+        """rtsp://[user:password@]127.0.0.1:PORT/mount, credentials percent-encoded."""
+        auth = ""
+        if user is not None:
+            auth = urllib.parse.quote(user, safe="")
+            if password is not None:
+                auth += ":" + urllib.parse.quote(password, safe="")
+            auth += "@"
+        return "rtsp://%s127.0.0.1:%d%s" % (auth, self.port, self.mount)
+
+    def connections(self):
+        """Wall-clock times (time.time()) of every client connection so far."""
+        out = []
+        if os.path.exists(self.log):
+            with open(self.log, errors="replace") as f:
+                for line in f:
+                    m = re.match(r"fakecam: (\d+\.\d+) client connected", line)
+                    if m:
+                        out.append(float(m.group(1)))
+        return out
 
 
 # ---- the two archive layouts used by the tests ------------------------------------------

@@ -12,7 +12,7 @@ Run it with Debian's /usr/bin/python3 (a venv python has no `gi`). Packages:
 python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-{base,good,ugly,bad}
 (+ gstreamer1.0-x for --clock); scripts/install-deps installs them.
 
-The GOP is 2 x fps frames (a keyframe every 2 s). SIGINT/SIGTERM exit cleanly (0);
+The GOP is 2 x fps frames (a keyframe every 2 s) unless --gop says otherwise. SIGINT/SIGTERM exit cleanly (0);
 restarting on the same port works at once. `--port 0` binds a free port, which the
 ready line names. Exit status 2 = a missing package (message on stderr), 3 = the port
 could not be bound.
@@ -21,6 +21,7 @@ import argparse
 import os
 import signal
 import sys
+import time
 
 
 def parse_args(argv):
@@ -34,11 +35,15 @@ def parse_args(argv):
     p.add_argument("--auth", choices=["basic", "digest"], default="basic")
     p.add_argument("--size", default="640x360", help="WxH (default 640x360)")
     p.add_argument("--fps", type=int, default=10)
+    p.add_argument("--gop", type=int, default=0,
+                   help="frames from keyframe to keyframe (default 2 x fps: one every 2 s)")
     p.add_argument("--bitrate", type=int, default=512, help="kbit/s (default 512)")
     p.add_argument("--codec", choices=["h264", "h265"], default="h264")
     p.add_argument("--audio", action="store_true", help="add AAC 16 kHz mono")
     p.add_argument("--clock", action="store_true",
                    help="burn in the wall-clock time (needs gstreamer1.0-x)")
+    p.add_argument("--log-clients", action="store_true",
+                   help="one line on stderr per client connection (with the wall-clock time)")
     p.add_argument("--ready-file", help="write the stream URL (without credentials) to this "
                                         "file once the port is bound (written atomically)")
     a = p.parse_args(argv)
@@ -51,6 +56,9 @@ def parse_args(argv):
     if a.fps <= 0 or a.fps > 120:
         p.error("--fps wants 1..120")
     a.width, a.height = w, h
+    if a.gop < 0:
+        p.error("--gop wants a positive number of frames")
+    a.gop = a.gop or 2 * a.fps
     a.mounts = a.mount or ["/cam1"]
     for m in a.mounts:
         if not m.startswith("/"):
@@ -63,7 +71,7 @@ def launch_line(a):
            % (a.width, a.height, a.fps))
     if a.clock:
         src += ' ! clockoverlay time-format="%Y-%m-%d %H:%M:%S"'
-    gop = 2 * a.fps
+    gop = a.gop
     if a.codec == "h264":
         enc = ("x264enc tune=zerolatency speed-preset=ultrafast bitrate=%d key-int-max=%d"
                % (a.bitrate, gop))
@@ -123,6 +131,12 @@ def main(argv):
             f.add_role_from_structure(Gst.Structure.new_from_string(
                 "user, media.factory.access=(boolean)true, media.factory.construct=(boolean)true"))
         server.get_mount_points().add_factory(m, f)
+    if a.log_clients:
+        def connected(_server, client):
+            conn = client.get_connection()
+            print("fakecam: %.3f client connected from %s"
+                  % (time.time(), conn.get_ip() if conn else "?"), file=sys.stderr, flush=True)
+        server.connect("client-connected", connected)
     if server.attach(None) == 0:
         print("fakecam: cannot bind %s:%d" % (a.address, a.port), file=sys.stderr)
         return 3
@@ -137,7 +151,7 @@ def main(argv):
             f.write(url + "\n")
         os.replace(tmp, a.ready_file)
     print("fakecam: %s %dx%d %d fps, GOP %d frames%s%s"
-          % (a.codec, a.width, a.height, a.fps, 2 * a.fps, ", AAC audio" if a.audio else "",
+          % (a.codec, a.width, a.height, a.fps, a.gop, ", AAC audio" if a.audio else "",
              ", %s auth" % a.auth if a.user else ""), file=sys.stderr, flush=True)
     print("ready %s" % url, flush=True)
     loop.run()
