@@ -44,6 +44,9 @@ def parse_args(argv):
                    help="burn in the wall-clock time (needs gstreamer1.0-x)")
     p.add_argument("--log-clients", action="store_true",
                    help="one line on stderr per client connection (with the wall-clock time)")
+    p.add_argument("--check", action="store_true",
+                   help="only check that GStreamer and the elements these options need are "
+                        "installed: exit 0, or 2 with what is missing on stderr")
     p.add_argument("--ready-file", help="write the stream URL (without credentials) to this "
                                         "file once the port is bound (written atomically)")
     a = p.parse_args(argv)
@@ -113,6 +116,8 @@ def main(argv):
         print("fakecam: GStreamer elements missing: %s (gstreamer1.0-plugins-*, "
               "gstreamer1.0-x for --clock)" % " ".join(missing), file=sys.stderr)
         return 2
+    if a.check:
+        return 0
 
     launch = launch_line(a)
     server = GstRtspServer.RTSPServer(address=a.address, service=str(a.port))
