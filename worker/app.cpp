@@ -7,8 +7,10 @@
 #include "worker/daemon.hpp"
 #include "worker/indexer.hpp"
 #include "worker/notifier.hpp"
+#include "worker/recorder_module.hpp"
 #include "worker/watcher.hpp"
 
+#include <csignal>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -67,11 +69,18 @@ int run_daemon(const Config& config) {
   Notifier notifier;
   auto daemon = Daemon::create(notifier);  // before any thread: signals are blocked
   if (!daemon) return fail_with(daemon.error());
+  (void)std::signal(SIGPIPE, SIG_IGN);  // a camera that hangs up is an error, not a kill
   auto catalog = Catalog::open_writable(config.catalog_path);
   if (!catalog) return fail_with(catalog.error());
   Indexer indexer(config, *catalog);
   auto watcher = Watcher::create(indexer);
   if (!watcher) return fail_with(watcher.error());
+  // The recorders start before the first reindex, which can take long: recording
+  // never waits for it. They need the cameras' ids, hence load_cameras() first.
+  if (auto loaded = indexer.load_cameras(); !loaded) return fail_with(loaded.error());
+  auto recorder = RecorderModule::create(config, indexer.cameras(), *catalog);
+  if (!recorder) return fail_with(recorder.error());
+  (*recorder)->start();
   indexer.set_progress([&notifier, &daemon] {
     notifier.keepalive();
     return !daemon->stop_requested();
@@ -79,11 +88,13 @@ int run_daemon(const Config& config) {
   if (auto started = (*watcher)->start(); !started) {
     if (!daemon->stop_requested()) return fail_with(started.error());
     notifier.stopping();
+    (*recorder)->stop();
     log::notice("cctv-worker stopped during the first reindex");
     return k_exit_ok;
   }
+  daemon->add(**recorder);
   daemon->add(**watcher);
-  // Later modules (recorder, converter, S3 sync, retention) are created and added here.
+  // Later modules (converter, S3 sync, retention) are created and added here.
   notifier.ready(daemon->status());
   log::notice("cctv-worker ready: " + daemon->status());
   if (auto ran = daemon->run(); !ran) return fail_with(ran.error());
