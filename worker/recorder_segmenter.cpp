@@ -34,18 +34,14 @@ UtcMicros Segmenter::next_boundary(UtcMicros start) const {
   const LocalTime local = m_zone.to_local(start);
   const int sod = local.hour * 3600 + local.minute * 60 + local.second;
   const int next = (sod / m_seconds + 1) * m_seconds;
-  UtcMicros boundary = 0;
-  if (next >= 86400) {
-    boundary = m_zone.day_start(next_day(local.date));
-  } else {
-    boundary = m_zone.to_utc(LocalTime{local.date, next / 3600, next / 60 % 60, next % 60});
-  }
-  // In the hour that a DST change repeats, to_utc() answers with the first
-  // occurrence, which has passed: count the seconds instead.
+  const UtcMicros midnight = m_zone.day_start(next_day(local.date));
+  // Counted in seconds from the start, not by converting the local time back: when
+  // a DST change falls inside the segment, the clock jumps onto a whole hour (03:00
+  // in spring, the second 02:00 in autumn), and that is the boundary.
   const UtcMicros whole_second =
-      start - (((start % k_micros_per_second) + k_micros_per_second) % k_micros_per_second);
-  if (boundary <= start) boundary = whole_second + std::int64_t{next - sod} * k_micros_per_second;
-  return boundary;
+      start - ((start % k_micros_per_second) + k_micros_per_second) % k_micros_per_second;
+  const UtcMicros counted = whole_second + std::int64_t{next - sod} * k_micros_per_second;
+  return next >= 86400 ? midnight : std::min(counted, midnight);
 }
 
 SegmentPlace Segmenter::place(UtcMicros start) const {

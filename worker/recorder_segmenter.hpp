@@ -61,7 +61,9 @@ struct SegmentPlace {
 
 // The cut rule: a segment ends at the first video keyframe at or after the next
 // wall-clock boundary of the camera's local time (:00, :10, :20 ... for 10 s; local
-// midnight is always one, so that every day has its own directory).
+// midnight is always one, so that every day has its own directory). Across a DST
+// change the boundary is where the local clock shows the next multiple: 03:00 when
+// 02:00 is skipped, the second 02:00 when an hour repeats.
 class Segmenter {
  public:
   Segmenter(TimeZone zone, int segment_seconds)
