@@ -63,6 +63,38 @@ void fill_day(ctemplate::TemplateDictionary& dict, const Config& config, const C
   }
 }
 
+// A recording status older than this means the worker is not updating it.
+constexpr std::int64_t k_status_stale_us = 120 * k_micros_per_second;
+
+std::string human_bitrate(std::int64_t bps) {
+  if (bps < 1'000'000) return std::to_string((bps + 500) / 1000) + " kbit/s";
+  const std::int64_t tenths = (bps + 50'000) / 100'000;
+  return std::to_string(tenths / 10) + "." + std::to_string(tenths % 10) + " Mbit/s";
+}
+
+void fill_status(ctemplate::TemplateDictionary& cam, const CameraStatus& status,
+                 const TimeZone& zone, std::int64_t now_us) {
+  ctemplate::TemplateDictionary* dict = cam.AddSectionDictionary("CAMERA_STATUS");
+  const bool stale =
+      status.state == CameraState::recording && now_us - status.updated_us > k_status_stale_us;
+  dict->SetValue("CAM_STATE", stale ? "stale" : std::string(to_string(status.state)));
+  const LocalTime since = zone.to_local(status.since_us);
+  dict->SetValue("CAM_SINCE",
+                 format_date(since.date) + " " +
+                     format_hhmmss(since.hour * 3600 + since.minute * 60 + since.second));
+  if (status.state == CameraState::recording && !stale) {
+    ctemplate::TemplateDictionary* rec = dict->AddSectionDictionary("CAM_RECORDING");
+    rec->SetValue("CAM_BITRATE", human_bitrate(status.bitrate_bps));
+    rec->SetIntValue("CAM_SEGMENTS_TODAY", static_cast<long>(status.segments_today));
+  }
+  std::string error = stale ? "no status from the worker since " +
+                                  format_iso8601_utc(status.updated_us).substr(0, 19) + "Z"
+                            : status.last_error;
+  if (!error.empty()) {
+    dict->AddSectionDictionary("CAM_HAS_ERROR")->SetValue("CAM_ERROR", error);
+  }
+}
+
 }  // namespace
 
 void register_index_template() {
@@ -82,6 +114,8 @@ Result<Response> IndexHandler::respond(const Request& request) {
   if (!catalog) return std::unexpected(catalog.error());
   auto cameras = (*catalog)->cameras();
   if (!cameras) return std::unexpected(cameras.error());
+  auto statuses = (*catalog)->camera_statuses();
+  if (!statuses) return std::unexpected(statuses.error());
 
   const auto now = std::chrono::system_clock::now();
   const std::int64_t now_s =
@@ -114,6 +148,13 @@ Result<Response> IndexHandler::respond(const Request& request) {
     for (const auto& d : *days) total += d.size_bytes;
     cam->SetValue("TOTAL_SIZE", human_bytes(total));
     if (days->empty()) cam->ShowSection("NO_DAYS");
+    for (const CameraStatus& status : *statuses) {
+      if (status.camera_id != camera.id) continue;
+      fill_status(*cam, status, tz, now_s * k_micros_per_second);
+      etag.add(static_cast<std::int64_t>(status.state)).add(status.since_us);
+      etag.add(status.last_error).add(status.segments_today).add(status.bitrate_bps);
+      etag.add(now_s * k_micros_per_second - status.updated_us > k_status_stale_us ? 1 : 0);
+    }
     etag.add(camera.id).add(camera.name).add(camera.time_zone);
 
     ctemplate::TemplateDictionary* month = nullptr;

@@ -3,8 +3,7 @@
     Dictionary: see docs/frontend.md. Every URL comes complete from the C++ side;
     BASE_URL only prefixes the index link and the static assets.
     Text that needs a space between two tags stays on one line, so the page reads
-    the same with ctemplate's STRIP_WHITESPACE. }}
-<!DOCTYPE html>
+    the same with ctemplate's STRIP_WHITESPACE. }}<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -26,6 +25,9 @@
 {{#CAMERA}}
 <section class="camera" data-camera="{{CAMERA_NAME}}">
 <h2>{{CAMERA_NAME}}</h2>
+{{#CAMERA_STATUS}}
+<p class="camera-status"><span class="state camera-{{CAM_STATE}}">{{CAM_STATE}}</span> since {{CAM_SINCE}}{{#CAM_RECORDING}}, {{CAM_BITRATE}}, {{CAM_SEGMENTS_TODAY}} segments today{{/CAM_RECORDING}}{{#CAM_HAS_ERROR}} <span class="camera-error">{{CAM_ERROR}}</span>{{/CAM_HAS_ERROR}}</p>
+{{/CAMERA_STATUS}}
 <p class="meta">{{DAY_COUNT}} {{DAY_WORD}}, {{TOTAL_SIZE}}, time zone {{TIME_ZONE}}</p>
 <ul class="links">
 <li><a class="live" href="{{CAMERA_LIVE_URL}}">Watch live</a></li>

@@ -1,0 +1,112 @@
+#define BOOST_TEST_MODULE index_handler
+#include "fcgi/index_handler.hpp"
+
+#include "core/catalog.hpp"
+
+#include <boost/test/unit_test.hpp>
+
+#include <chrono>
+#include <filesystem>
+#include <unistd.h>
+
+using namespace cctv;
+using namespace cctv::web;
+
+namespace {
+
+UtcMicros now_us() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// A real catalog: camera "front" (Europe/Berlin) with two days in two months, and
+// camera "back" with no days; "front" is recording and reports an error text that
+// tries to inject markup.
+struct Fixture {
+  std::filesystem::path dir;
+  Config config;
+
+  Fixture() {
+    register_index_template();
+    dir = std::filesystem::temp_directory_path() /
+          ("cctv-index-handler-" + std::to_string(::getpid()));
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+    config.save_path = dir / "archive";
+    config.catalog_path = dir / "catalog.sqlite";
+    config.web_title = "Yard <cams>";
+    auto catalog = Catalog::open_writable(config.catalog_path);
+    BOOST_REQUIRE(catalog);
+    const std::int64_t front = *catalog->ensure_camera("front", "front", "Europe/Berlin");
+    BOOST_REQUIRE(catalog->ensure_camera("back", "back", "UTC"));
+    auto zone = *TimeZone::load("Europe/Berlin");
+    for (Date d : {Date{2026, 10, 31}, Date{2026, 11, 20}}) {
+      for (int i = 0; i < 3; ++i) {
+        Segment s;
+        s.date = d;
+        s.name = "video_10150" + std::to_string(i * 2) + ".ts";
+        s.start_us = zone.to_utc(LocalTime{d, 10, 15, i * 2});
+        s.duration_us = 2'000'000;
+        s.size_bytes = 500'000;
+        s.codec = "h264 640x360";
+        BOOST_REQUIRE(catalog->put_segment(front, s));
+      }
+    }
+    CameraStatus status;
+    status.camera_id = front;
+    status.state = CameraState::reconnecting;
+    status.since_us = zone.to_utc(LocalTime{Date{2026, 11, 21}, 8, 0, 0});
+    status.last_error = "<script>alert(1)</script> Connection refused";
+    status.updated_us = now_us();
+    BOOST_REQUIRE(catalog->put_camera_status(status));
+  }
+  ~Fixture() { std::filesystem::remove_all(dir); }
+
+  Response get() {
+    IndexHandler handler(config);
+    return handler.handle(Request{});
+  }
+};
+
+}  // namespace
+
+BOOST_FIXTURE_TEST_CASE(page_lists_cameras_months_and_days_newest_first, Fixture) {
+  Response r = get();
+  BOOST_TEST(r.status == 200);
+  const std::string html(r.body_view());
+  BOOST_TEST(html.starts_with("<!DOCTYPE html>"));
+  const auto nov = html.find("November 2026");
+  const auto oct = html.find("October 2026");
+  BOOST_TEST(nov != std::string::npos);
+  BOOST_TEST(oct != std::string::npos);
+  BOOST_TEST(nov < oct);
+  BOOST_TEST(html.find("player.html?camera=front&amp;date=2026-11-20") != std::string::npos);
+  BOOST_TEST(html.find("playlist.m3u8?camera=front&amp;date=2026-10-31") != std::string::npos);
+  BOOST_TEST(html.find("10:15:00") != std::string::npos);  // local time, not UTC 09:15
+  BOOST_TEST(html.find("No recordings yet.") != std::string::npos);  // camera "back"
+  BOOST_TEST(html.find("2 days") != std::string::npos);
+}
+
+BOOST_FIXTURE_TEST_CASE(camera_status_is_shown_and_escaped, Fixture) {
+  const std::string html(get().body_view());
+  BOOST_TEST(html.find("camera-reconnecting") != std::string::npos);
+  BOOST_TEST(html.find("since 2026-11-21 08:00:00") != std::string::npos);
+  BOOST_TEST(html.find("<script>alert") == std::string::npos);
+  BOOST_TEST(html.find("&lt;script&gt;alert(1)&lt;/script&gt; Connection refused") !=
+             std::string::npos);
+  BOOST_TEST(html.find("Yard &lt;cams&gt;") != std::string::npos);
+}
+
+BOOST_FIXTURE_TEST_CASE(etag_gives_304, Fixture) {
+  Response first = get();
+  std::string tag;
+  for (const auto& [name, value] : first.headers) {
+    if (name == "ETag") tag = value;
+  }
+  BOOST_REQUIRE(!tag.empty());
+  IndexHandler handler(config);
+  Request again;
+  again.if_none_match = tag;
+  BOOST_TEST(handler.handle(again).status == 304);
+}
