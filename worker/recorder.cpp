@@ -116,11 +116,9 @@ void Recorder::run() {
     if (stopping()) break;
     m_recording_since.reset();
     const auto delay = m_backoff.next(m_seams.random());
-    std::string message = why.message;
-    if (is_unauthorized(why)) message = "wrong user name or password (" + why.message + ")";
     (why.kind == ErrorKind::invalid_argument ? log::error : log::warning)(
-        cam() + " " + message + "; retry in " + millis_text(delay));
-    set_state(CameraState::reconnecting, message);
+        cam() + " " + why.message + "; retry in " + millis_text(delay));
+    set_state(CameraState::reconnecting, why.message);
     if (!m_seams.sleep(delay)) break;
   }
   set_state(CameraState::reconnecting, "the worker stopped");
@@ -130,6 +128,11 @@ void Recorder::run() {
 Error Recorder::session() {
   const SourceRequest request{m_url, m_options.timeouts, &m_stop, is_file_url(m_url)};
   auto source = m_seams.opener(request);
+  if (!source && is_unauthorized(source.error())) {
+    return Error{ErrorKind::invalid_argument, "cannot connect: wrong user name or password (" +
+                                                  av::error_string(AVERROR_HTTP_UNAUTHORIZED) +
+                                                  ")"};
+  }
   if (!source) return source.error().context("cannot connect");
   const AVFormatContext& input = (*source)->input();
   auto streams = choose_streams(input);
