@@ -279,15 +279,10 @@ void Recorder::close_segment(Session& s, std::optional<std::int64_t> next_ts_us)
   // .part was named); never over another file: the next free second. The row goes
   // in just before the rename, so that the watcher, which sees the rename within
   // milliseconds, finds the file's stamp known and does not probe it again.
-  for (int second = place.seconds_of_day; second < 86400; ++second) {
-    segment.name = segment_name(second);
+  for (auto second = free_second(dir, place.seconds_of_day, writer->part()); second;
+       second = free_second(dir, *second + 1, writer->part())) {
+    segment.name = segment_name(*second);
     const auto target = dir / segment.name;
-    std::error_code ec;
-    if (std::filesystem::exists(target, ec) ||
-        (target.string() + ".part" != writer->part().string() &&
-         std::filesystem::exists(target.string() + ".part", ec))) {
-      continue;
-    }
     const bool in_catalog = record(segment);
     auto published = publish(writer->part(), target);
     if (published) {

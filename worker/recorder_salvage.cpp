@@ -37,7 +37,7 @@ Result<bool> salvage_part(const Camera& camera, Catalog& catalog, const Date& da
     return false;
   }
   const auto dir = part.parent_path();
-  const auto second = free_second(dir, *wanted);
+  const auto second = free_second(dir, *wanted, part);
   if (!second) return fail(ErrorKind::unavailable, where + name + ": no free name left that day");
   const std::string final_name = segment_name(*second);
   CCTV_TRY(publish(part, dir / final_name));

@@ -138,6 +138,7 @@ Result<void> SegmentWriter::open(const AVFormatContext& input, StreamChoice stre
                 "create " + m_part.parent_path().string() + ": " + ec.message());
   }
   m_fd = UniqueFd(::open(m_part.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+  m_created = m_fd.valid();
   if (!m_fd.valid()) {
     return fail(errno == EEXIST ? ErrorKind::invalid_argument : ErrorKind::unavailable,
                 "create " + m_part.string() + ": " + errno_text(errno));
@@ -219,15 +220,18 @@ void SegmentWriter::abandon() {
   m_io.reset();
   m_fd.reset();
   std::error_code ec;
-  std::filesystem::remove(m_part, ec);
+  if (m_created) std::filesystem::remove(m_part, ec);  // never someone else's file
+  m_created = false;
 }
 
-std::optional<int> free_second(const std::filesystem::path& dir, int wanted) {
+std::optional<int> free_second(const std::filesystem::path& dir, int wanted,
+                               const std::filesystem::path& own_part) {
   for (int s = std::max(wanted, 0); s < 86400; ++s) {
     const auto name = dir / segment_name(s);
+    const std::filesystem::path part = name.string() + ".part";
     std::error_code ec;
     if (!std::filesystem::exists(name, ec) &&
-        !std::filesystem::exists(name.string() + ".part", ec)) {
+        (part == own_part || !std::filesystem::exists(part, ec))) {
       return s;
     }
   }

@@ -58,7 +58,7 @@ class SegmentWriter {
   Result<void> write(AVPacket& packet);
   // Trailer, fsync, close. The .part is then complete.
   Result<void> finish();
-  // Closes and removes the .part.
+  // Closes and removes the .part (only if this writer created it).
   void abandon();
 
   [[nodiscard]] const std::filesystem::path& part() const { return m_part; }
@@ -87,11 +87,14 @@ class SegmentWriter {
   av::Handle<AVIOContext, detail::free_io> m_io;
   av::Handle<AVFormatContext, detail::free_muxer> m_muxer;  // freed before m_io
   bool m_finished = false;
+  bool m_created = false;  // the .part is ours to remove
 };
 
 // The first free name at or after `wanted` (seconds of the day) in `dir`: neither the
-// segment nor its .part exists. nullopt when the rest of the day is taken.
-std::optional<int> free_second(const std::filesystem::path& dir, int wanted);
+// segment nor its .part exists (`own_part`, the caller's, does not count). nullopt
+// when the rest of the day is taken.
+std::optional<int> free_second(const std::filesystem::path& dir, int wanted,
+                               const std::filesystem::path& own_part = {});
 
 // Moves a finished file into place without replacing anything (RENAME_NOREPLACE),
 // creating the directory, then fsyncs the directories. ErrorKind::invalid_argument
