@@ -55,6 +55,7 @@ struct Recorder::Session {
   std::unique_ptr<SegmentWriter> writer;
   SegmentSpan span;
   UtcMicros boundary = 0;
+  UtcMicros boundary_start = 0;  // the segment's start as known when `boundary` was set
 };
 
 Recorder::Recorder(CameraConfig config, Camera camera, std::filesystem::path catalog_path,
@@ -205,7 +206,16 @@ Result<void> Recorder::on_packet(Session& s, AVPacket& packet) {
       return fail(ErrorKind::data_loss, "resolution changed from " + *change);
     }
     const UtcMicros wall = s.timeline.wall_of(ts_us);
-    if (s.writer && wall >= s.boundary) close_segment(s, ts_us);
+    if (s.writer) {
+      // Right after connecting, the timeline learns fast (the packets buffered while
+      // probing): the boundary follows what it knows of the segment's start.
+      const UtcMicros start = s.timeline.wall_of(s.span.first());
+      if (std::abs(start - s.boundary_start) > 50'000) {
+        s.boundary = m_segmenter.next_boundary(start);
+        s.boundary_start = start;
+      }
+      if (wall >= s.boundary) close_segment(s, ts_us);
+    }
     if (!s.writer && now >= m_write_retry && !stopping()) {
       const std::int64_t dts = packet.dts != AV_NOPTS_VALUE ? packet.dts : ts;
       open_segment(s, av_rescale_q(dts, time_base, k_micros), wall);
@@ -244,6 +254,7 @@ void Recorder::open_segment(Session& s, std::int64_t origin_us, UtcMicros wall) 
   s.writer = std::move(*writer);
   s.span = SegmentSpan{};
   s.boundary = m_segmenter.next_boundary(wall);
+  s.boundary_start = wall;
   if (!m_recording_since) m_recording_since = m_seams.clock();
   set_state(CameraState::recording, "");
 }
