@@ -88,7 +88,13 @@ Recorder::~Recorder() {
 }
 
 void Recorder::start() {
-  m_thread = std::thread([this] { run(); });
+  m_thread = std::thread([this] {
+    try {
+      run();
+    } catch (const std::exception& e) {  // never std::terminate the daemon for one camera
+      log::error(cam() + " recorder ended: " + e.what());
+    }
+  });
 }
 
 void Recorder::request_stop() {

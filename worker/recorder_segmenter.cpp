@@ -15,7 +15,7 @@ void Timeline::observe(UtcMicros now, std::int64_t ts_us) {
   const UtcMicros proposal = now - (ts_us - m_ts0);
   const std::int64_t advance = std::max<std::int64_t>(ts_us - m_last_ts, 0);
   const auto allowance = static_cast<std::int64_t>(static_cast<double>(advance) * k_max_drift);
-  m_anchor = std::min(proposal, m_anchor + allowance);
+  m_anchor = proposal - m_anchor > k_step_us ? proposal : std::min(proposal, m_anchor + allowance);
   m_last_ts = std::max(m_last_ts, ts_us);
 }
 

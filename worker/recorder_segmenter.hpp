@@ -19,10 +19,13 @@ namespace cctv::worker {
 // lowest proposal is the best estimate: the packets that libavformat buffered while
 // it probed the stream (read seconds late) do not move it, and network jitter only
 // adds. So that a camera whose clock runs slower than ours is followed, the anchor
-// may rise by up to k_max_drift of the stream time that passed.
+// may rise by up to k_max_drift of the stream time that passed. A packet later than
+// k_step_us can only mean that our clock was stepped forward (NTP): the timeline
+// starts again from it. A step back lowers the anchor at once anyway.
 class Timeline {
  public:
   static constexpr double k_max_drift = 1e-3;  // 1 ms per second of stream
+  static constexpr std::int64_t k_step_us = 30 * k_micros_per_second;
 
   void observe(UtcMicros now, std::int64_t ts_us);
   [[nodiscard]] bool anchored() const { return m_anchored; }

@@ -77,6 +77,19 @@ BOOST_AUTO_TEST_CASE(a_slow_camera_clock_is_followed_slowly) {
   BOOST_TEST(fast.wall_of(k_s) == 10 * k_s + 999'000);
 }
 
+BOOST_AUTO_TEST_CASE(a_clock_stepped_forward_restarts_the_timeline) {
+  Timeline t;
+  t.observe(1000 * k_s, 0);
+  t.observe(1001 * k_s, k_s);
+  t.observe(1002 * k_s + 3600 * k_s, 2 * k_s);  // NTP stepped the clock an hour ahead
+  BOOST_TEST(t.wall_of(2 * k_s) == 1002 * k_s + 3600 * k_s);
+  t.observe(1003 * k_s + 3600 * k_s - 5000, 3 * k_s);  // and on from there
+  BOOST_TEST(t.wall_of(3 * k_s) == 1003 * k_s + 3600 * k_s - 5000);
+  // A stall shorter than that (a burst after a few seconds) is only lateness.
+  t.observe(1003 * k_s + 3600 * k_s + 20 * k_s, 4 * k_s);
+  BOOST_TEST(t.wall_of(4 * k_s) < 1004 * k_s + 3600 * k_s);
+}
+
 // ---------------------------------------------------------------- SegmentSpan
 
 BOOST_AUTO_TEST_CASE(a_span_ends_at_the_next_segment_or_its_last_frame) {
