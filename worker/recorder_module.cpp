@@ -35,7 +35,7 @@ Result<std::unique_ptr<RecorderModule>> RecorderModule::create(const Config& con
           std::make_unique<Recorder>(cam, *camera, config.catalog_path, options, seams));
       row.state = CameraState::reconnecting;
     } else {
-      row.state = cam.upload_only() ? CameraState::upload_only : CameraState::disabled;
+      row.state = cam.enabled ? CameraState::upload_only : CameraState::disabled;
     }
     rows.push_back(std::move(row));
   }

@@ -61,6 +61,7 @@ BOOST_AUTO_TEST_CASE(every_configured_camera_gets_a_status_and_only_recorded_one
   s.add("front", "rtsp://127.0.0.1:1/x");
   s.add("yard", "");                             // a camera streamer box: uploads only
   s.add("back", "rtsp://127.0.0.1:1/y", false);  // disabled
+  s.add("shed", "", false);                      // an upload camera switched off
   Indexer indexer(s.config, s.catalog);
   // A stale row of a camera that is no longer configured goes away.
   const auto gone = value_of(s.catalog.ensure_camera("gone", "gone", "UTC"));
@@ -71,10 +72,11 @@ BOOST_AUTO_TEST_CASE(every_configured_camera_gets_a_status_and_only_recorded_one
   auto module = s.module(indexer);
   BOOST_TEST(module->recorder_count() == 1u);
   const auto statuses = value_of(s.catalog.camera_statuses());
-  BOOST_TEST(statuses.size() == 3u);
+  BOOST_TEST(statuses.size() == 4u);
   BOOST_TEST(status_of(statuses, "front").state == CameraState::reconnecting);
   BOOST_TEST(status_of(statuses, "yard").state == CameraState::upload_only);
   BOOST_TEST(status_of(statuses, "back").state == CameraState::disabled);
+  BOOST_TEST(status_of(statuses, "shed").state == CameraState::disabled);
   BOOST_TEST(module->status() == "recording 0/1 cameras, 0 segments today");
   BOOST_TEST(module->name() == "recorder");
 }
