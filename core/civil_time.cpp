@@ -33,14 +33,26 @@ std::optional<int> parse_digits(std::string_view text) {
 // The C library's tz functions keep global state (the TZ variable, tzname).
 std::mutex g_tz_mutex;
 
+// The TZ value meaning "the system's zone": the TZ the process started with, else
+// /etc/localtime. Read once, before this file ever changes TZ.
+const std::string& system_zone_setting() {
+  static const std::string setting = [] {
+    const char* tz = std::getenv("TZ");
+    return std::string(tz != nullptr && *tz != '\0' ? tz : ":/etc/localtime");
+  }();
+  return setting;
+}
+
 // Runs f with TZ set to the zone; callers hold g_tz_mutex.
+//
+// TZ is only ever replaced, never removed: glibc's setenv swaps the value of an
+// existing variable in place (old values are kept alive), so other threads calling
+// getenv() meanwhile (libav, libcurl) read a valid string; unsetenv would shift
+// the environment array under them.
 template <typename F>
 auto with_zone(const std::string& name, F&& f) {
-  if (name.empty()) {
-    ::unsetenv("TZ");
-  } else {
-    ::setenv("TZ", (":" + name).c_str(), 1);
-  }
+  const std::string setting = name.empty() ? system_zone_setting() : ":" + name;
+  ::setenv("TZ", setting.c_str(), 1);
   ::tzset();
   return f();
 }
@@ -212,6 +224,12 @@ std::optional<std::int64_t> parse_http_date(std::string_view text) {
 }
 
 Result<TimeZone> TimeZone::load(std::string name) {
+  {
+    // Put TZ into the environment now (config loading, before any thread starts):
+    // adding a variable may reallocate the environment, replacing one does not.
+    std::lock_guard lock(g_tz_mutex);
+    ::setenv("TZ", system_zone_setting().c_str(), 0);
+  }
   if (name.empty() || name == "UTC") return TimeZone(std::move(name));
   if (!valid_zone_name(name)) {
     return fail(ErrorKind::invalid_argument, "invalid time zone name \"" + name + "\"");

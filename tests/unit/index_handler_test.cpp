@@ -5,9 +5,9 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <unistd.h>
 #include <chrono>
 #include <filesystem>
-#include <unistd.h>
 
 using namespace cctv;
 using namespace cctv::web;
@@ -83,7 +83,7 @@ BOOST_FIXTURE_TEST_CASE(page_lists_cameras_months_and_days_newest_first, Fixture
   BOOST_TEST(nov < oct);
   BOOST_TEST(html.find("player.html?camera=front&amp;date=2026-11-20") != std::string::npos);
   BOOST_TEST(html.find("playlist.m3u8?camera=front&amp;date=2026-10-31") != std::string::npos);
-  BOOST_TEST(html.find("10:15:00") != std::string::npos);  // local time, not UTC 09:15
+  BOOST_TEST(html.find("10:15:00") != std::string::npos);            // local time, not UTC 09:15
   BOOST_TEST(html.find("No recordings yet.") != std::string::npos);  // camera "back"
   BOOST_TEST(html.find("2 days") != std::string::npos);
 }
