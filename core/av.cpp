@@ -49,6 +49,22 @@ ErrorKind kind_of(int code) {
 // av_log delivers a line in pieces on each thread; collect them up to the newline.
 thread_local std::string t_pending;
 thread_local int t_print_prefix = 1;
+thread_local std::string t_context;
+
+// FFmpeg may print the URL it opens; hide any credentials or query in it.
+std::string redact_urls(const std::string& line) {
+  std::string out;
+  std::size_t start = 0;
+  while (start < line.size()) {
+    std::size_t end = line.find_first_of(" \t'\"", start);
+    if (end == std::string::npos) end = line.size();
+    const std::string word = line.substr(start, end - start);
+    out += word.find("://") != std::string::npos ? log::redact_url(word) : word;
+    if (end < line.size()) out += line[end];
+    start = end + 1;
+  }
+  return out;
+}
 
 void log_callback(void* object, int level, const char* format, va_list args) {
   if (level > AV_LOG_WARNING) return;
@@ -58,7 +74,8 @@ void log_callback(void* object, int level, const char* format, va_list args) {
   t_pending += piece.data();
   if (t_pending.empty() || t_pending.back() != '\n') return;
   t_pending.pop_back();
-  const std::string line = "ffmpeg: " + t_pending;
+  const std::string line =
+      (t_context.empty() ? "" : t_context + " ") + "ffmpeg: " + redact_urls(t_pending);
   t_pending.clear();
   log::write(level <= AV_LOG_ERROR ? log::Level::error : log::Level::warning, line);
 }
@@ -89,6 +106,8 @@ void free_output_format(AVFormatContext** context) {
   avformat_free_context(ctx);
   *context = nullptr;
 }
+
+void set_thread_log_context(std::string context) { t_context = std::move(context); }
 
 Result<Packet> make_packet() {
   Packet packet(av_packet_alloc());

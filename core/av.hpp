@@ -29,6 +29,9 @@ Error error_from(int code, std::string_view what);
 // Routes av_log messages at warning level and above into cctv::log, one line each.
 // Idempotent; call once at start-up (probing calls it too).
 void route_log();
+// Prefixes FFmpeg's log lines from the calling thread ("cam=front"), so that an
+// operator knows which camera a line is about; "" for none.
+void set_thread_log_context(std::string context);
 
 // Owns a libav object freed by one of libav's `free(T**)` functions.
 template <typename T, void (*Free)(T**)>

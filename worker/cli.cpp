@@ -20,7 +20,9 @@ std::optional<log::Level> parse_level(std::string_view text) {
 std::string usage() {
   return "usage: cctv-worker [--config FILE] [--log-level LEVEL] [--check-config | --reindex]\n"
          "\n"
-         "Indexes the CCTV archive into the catalog and keeps it up to date.\n"
+         "Records the configured cameras into the CCTV archive, indexes every segment that\n"
+         "appears there (recorded, uploaded or copied) into the catalog, and keeps it up\n"
+         "to date.\n"
          "\n"
          "  --config FILE      config file (default: $CCTV_CONFIG, else /etc/cctv/config.json)\n"
          "  --check-config     check the config, print a one-line verdict, exit 0 or 1\n"

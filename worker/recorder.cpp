@@ -110,6 +110,7 @@ void Recorder::join() {
 }
 
 void Recorder::run() {
+  av::set_thread_log_context(cam());
   log::info(cam() + " recording " + log::redact_url(m_url) + " into " + m_camera.path.string() +
             " (" + std::to_string(m_config.segment_seconds) + " s segments)");
   report(true);

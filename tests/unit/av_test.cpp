@@ -4,6 +4,11 @@
 #include <boost/test/unit_test.hpp>
 
 #include "core/av.hpp"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <string>
 #include "tests/unit/worker_fixture.hpp"
 
 using namespace cctv;
@@ -91,4 +96,28 @@ BOOST_AUTO_TEST_CASE(opening_a_missing_file_is_not_found) {
   auto input = av::open_input((dir.path() / "missing.ts").string());
   BOOST_REQUIRE(!input);
   BOOST_TEST(input.error().kind == ErrorKind::not_found);
+}
+
+BOOST_AUTO_TEST_CASE(ffmpeg_log_lines_name_the_camera_and_hide_credentials) {
+  av::route_log();
+  av::set_thread_log_context("cam=front");
+  // Capture stderr (where cctv::log writes) in a temporary file.
+  std::FILE* capture = std::tmpfile();
+  BOOST_REQUIRE(capture != nullptr);
+  std::fflush(stderr);
+  const int saved = ::dup(2);
+  ::dup2(::fileno(capture), 2);
+  av_log(nullptr, AV_LOG_ERROR, "could not open rtsp://admin:s3cret@10.0.0.5/stream?token=abc\n");
+  std::fflush(stderr);
+  ::dup2(saved, 2);
+  ::close(saved);
+  av::set_thread_log_context("");
+  std::rewind(capture);
+  std::string text(4096, '\0');
+  text.resize(std::fread(text.data(), 1, text.size(), capture));
+  std::fclose(capture);
+  BOOST_TEST(text.find("cam=front ffmpeg: could not open rtsp://***@10.0.0.5/stream?***") !=
+             std::string::npos);
+  BOOST_TEST(text.find("s3cret") == std::string::npos);
+  BOOST_TEST(text.find("abc") == std::string::npos);
 }
