@@ -4,6 +4,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include "core/catalog.hpp"
+#include "tests/unit/temp_dir.hpp"
 
 #include <cstdlib>
 #include <filesystem>
@@ -39,24 +40,7 @@ const Date k_day{2026, 11, 20};
 // 2026-11-20T10:15:00Z: day 20777 since the epoch, plus 36900 s.
 constexpr UtcMicros k_t0 = (20777LL * 86400 + 36900) * k_s;
 
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "cctv-catalog-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    m_path = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(m_path, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  [[nodiscard]] const fs::path& path() const { return m_path; }
-
- private:
-  fs::path m_path;
-};
+using cctv::test::TempDir;
 
 template <typename T>
 T must(Result<T> r) {

@@ -4,6 +4,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include "core/config.hpp"
+#include "tests/unit/temp_dir.hpp"
 
 #include <cstdlib>
 #include <filesystem>
@@ -106,24 +107,7 @@ void check_error_names(std::string_view json, std::string_view path) {
   BOOST_TEST(contains(e.message, path), "\"" << e.message << "\" should name " << path);
 }
 
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "cctv-config-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    m_path = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(m_path, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  [[nodiscard]] const fs::path& path() const { return m_path; }
-
- private:
-  fs::path m_path;
-};
+using cctv::test::TempDir;
 
 }  // namespace
 

@@ -4,6 +4,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include "core/layout.hpp"
+#include "tests/unit/temp_dir.hpp"
 
 #include <cstdlib>
 #include <filesystem>
@@ -25,25 +26,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// A fresh directory under $TMPDIR, removed with everything in it.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "cctv-layout-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    m_path = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(m_path, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  [[nodiscard]] const fs::path& path() const { return m_path; }
-
- private:
-  fs::path m_path;
-};
+using cctv::test::TempDir;
 
 void touch(const fs::path& path, std::string_view content = "x") {
   fs::create_directories(path.parent_path());

@@ -4,6 +4,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include "core/sqlite.hpp"
+#include "tests/unit/temp_dir.hpp"
 
 #include <sqlite3.h>
 
@@ -29,24 +30,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "cctv-sqlite-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    m_path = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(m_path, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  [[nodiscard]] const fs::path& path() const { return m_path; }
-
- private:
-  fs::path m_path;
-};
+using cctv::test::TempDir;
 
 // A temporary database with one table t(id INTEGER PRIMARY KEY, v TEXT UNIQUE).
 struct Fixture {

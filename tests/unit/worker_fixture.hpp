@@ -2,6 +2,7 @@
 // segments made with the ffmpeg CLI at test time, and ffprobe's view of them.
 #pragma once
 
+#include "tests/unit/temp_dir.hpp"
 #include "core/catalog.hpp"
 #include "core/config.hpp"
 #include "core/error.hpp"
@@ -33,24 +34,6 @@ namespace cctv::test {
 
 namespace fs = std::filesystem;
 
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "cctv-worker-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    m_path = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(m_path, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  [[nodiscard]] const fs::path& path() const { return m_path; }
-
- private:
-  fs::path m_path;
-};
 
 // Runs a shell command and returns its standard output; throws if it fails.
 inline std::string run(const std::string& command) {
