@@ -16,7 +16,9 @@ contract (issue 3):
 - the camera gone for 15 s then back on the same port: recording resumes and the
   playlist (nginx + cctv-playlist) has #EXT-X-DISCONTINUITY + #EXT-X-PROGRAM-DATE-TIME;
 - SIGTERM: exit 0 within 2 s, no *.part, every segment playable and in the catalog;
-- kill -9 mid-segment: the next start salvages the *.part and the catalog matches the disk.
+- kill -9 mid-segment: the next start salvages the *.part and the catalog matches the disk;
+- hostile camera configs: refused by --check-config and by the daemon, with the JSON path
+  and without the password.
 """
 import datetime as dt
 import glob
@@ -250,6 +252,12 @@ class RecorderCase(unittest.TestCase):
                 "FROM segment s JOIN camera c ON c.id = s.camera_id").fetchall()
         return {(r["directory"] or r["camera"], r["date"], r["name"]): dict(r) for r in rows}
 
+    @staticmethod
+    def rows_table(rows):
+        return "\n".join("  %s  %s  %.3f s" % ("/".join(k), _iso(r["start_time_us"] / 1e6),
+                                                r["duration_us"] / 1e6)
+                         for k, r in sorted(rows.items(), key=lambda kv: kv[1]["start_time_us"]))
+
     def camera_status(self):
         """{camera name: row dict} of the camera_status table (state, last_error,
         since_time_us, bitrate_bps, segments_today: core/schema.sql v2). Read while
@@ -300,7 +308,8 @@ class RecorderCase(unittest.TestCase):
                                    delta=1.0 / FPS + 0.05, msg="%s: catalog duration" % f)
             start = row["start_time_us"] / 1e6
             self.assertTrue(-0.001 <= start - f.name_time < 1.001,
-                            "%s: the catalog says it starts at %s" % (f, _iso(start)))
+                            "%s: the catalog says it starts at %s\n%s"
+                            % (f, _iso(start), self.rows_table(rows)))
 
     def assertContinuous(self, files, seg, gop, where):
         """One uninterrupted recording: each segment starts where the previous ended;
@@ -310,25 +319,27 @@ class RecorderCase(unittest.TestCase):
         spans = [(rows[f.key]["start_time_us"] / 1e6, rows[f.key]["duration_us"] / 1e6, f)
                  for f in files]
         spans.sort(key=lambda s: s[0])
+        table = "\n".join("  %s  start %s (+%.3f s after a multiple of %d)  %.3f s"
+                          % (f.name, _iso(st), st % seg, seg, d) for st, d, f in spans)
         for (s0, d0, f0), (s1, d1, f1) in zip(spans, spans[1:]):
             self.assertAlmostEqual(s1, s0 + d0, delta=0.15,
-                                   msg="%s: %s ends at %s, %s starts at %s"
-                                   % (where, f0, _iso(s0 + d0), f1, _iso(s1)))
+                                   msg="%s: %s ends at %s, %s starts at %s\n%s"
+                                   % (where, f0, _iso(s0 + d0), f1, _iso(s1), table))
         for start, dur, f in spans[1:-1]:
             offset = start % seg
             if offset > seg - 0.25:
                 offset -= seg
             self.assertTrue(-0.25 <= offset <= gop + 0.25,
-                            "%s: %s starts %.3f s after a multiple of %d s (GOP %.1f s)"
-                            % (where, f, offset, seg, gop))
+                            "%s: %s starts %.3f s after a multiple of %d s (GOP %.1f s)\n%s"
+                            % (where, f, offset, seg, gop, table))
             self.assertTrue(seg - gop - 0.15 <= dur <= seg + gop + 0.15,
-                            "%s: %s lasts %.3f s (segmentSeconds %d, GOP %.1f s)"
-                            % (where, f, dur, seg, gop))
+                            "%s: %s lasts %.3f s (segmentSeconds %d, GOP %.1f s)\n%s"
+                            % (where, f, dur, seg, gop, table))
         for start, dur, f in spans[:-1]:
             gops = dur / gop
             self.assertAlmostEqual(gops, round(gops), delta=1.5 / FPS / gop,
-                                   msg="%s: %s lasts %.3f s, not a whole number of %.1f s GOPs"
-                                   % (where, f, dur, gop))
+                                   msg="%s: %s lasts %.3f s, not a whole number of %.1f s "
+                                   "GOPs\n%s" % (where, f, dur, gop, table))
 
 
 def packet_summary(path):
@@ -392,7 +403,7 @@ class Recording(RecorderCase):
             camera("front", a.url("admin", "Basic-Pw-71")),
             {"cameraName": "back", "ipAddress": "127.0.0.1", "rtspPort": b.port,
              "rtspPath": "/cam1", "userName": "viewer", "password": "p@ss:w/rd 9",
-             "segmentSeconds": 4, "timeZone": "UTC"},
+             "segmentSeconds": 4, "timeZone": "UTC", "resolution": "640x360", "frameRate": 10},
             camera("off", "rtsp://127.0.0.1:9/none", enabled=False),
         ])
         self.start()
@@ -408,6 +419,12 @@ class Recording(RecorderCase):
         self.assertCatalogMatchesDisk({"front", "back"})
         self.assertContinuous(front, SEG, a.gop_seconds, "front")
         self.assertContinuous(back, 4, b.gop_seconds, "back")
+        # The configured resolution differs from what the camera sends: logged once,
+        # recorded as sent.
+        mismatch = [l for l in self.log_lines()
+                    if re.search(r"\bcam=back\b", l) and "320x180" in l and "640x360" in l]
+        self.assertEqual(len(mismatch), 1, "\n".join(self.log_lines()))
+        self.assertEqual({f.probe()["codec"] for f in back}, {"h264 320x180"})
         self.assertNoSecretsLogged()
         self.assertEqual(status.get("off", {}).get("state"), "disabled", status)
         self.assertEqual(status.get("front", {}).get("state"), "recording", status)
@@ -467,6 +484,70 @@ class Recording(RecorderCase):
         anonymous = [l for l in lines if re.search(r"401|unauthori[sz]ed", l, re.I)
                      and not re.search(r"\bcam=bad\b", l)]
         self.assertEqual(anonymous, [], "log lines about the refusal without cam=bad")
+
+
+class HostileConfig(unittest.TestCase):
+    """Camera configs the worker must refuse, naming the JSON path, never the password."""
+    SECRET = "Hostile-Pw-5"
+
+    def setUp(self):
+        harness.require_binaries("cctv-worker")
+        self.work = tempfile.mkdtemp(prefix="cctv-rec-cfg-")
+        self.addCleanup(shutil.rmtree, self.work, True)
+        self.root = os.path.join(self.work, "archive")
+        os.makedirs(self.root)
+
+    def check(self, cam, path, daemon=False):
+        config = os.path.join(self.work, "config.json")
+        harness.cctvsite.write_config(config, self.root, os.path.join(self.work, "c.sqlite"),
+                                      "t", {"cameras": [{"cameraName": "ok", "url":
+                                                         "rtsp://127.0.0.1:9/x"}, cam]})
+        argv = [os.path.join(BIN, "cctv-worker"), "--config", config]
+        res = harness.run(argv if daemon else argv + ["--check-config"], timeout=20)
+        out = res.stdout + res.stderr
+        self.assertEqual(res.returncode, 1, "%s accepted: %s" % (json.dumps(cam), out))
+        self.assertIn(path, out, json.dumps(cam))
+        self.assertNotIn(self.SECRET, out)
+        self.assertNotIn(urllib.parse.quote(self.SECRET), out)
+        self.assertLessEqual(len(out.strip().splitlines()), 3, out)
+        return out
+
+    def test_refused_with_the_json_path(self):
+        pw = self.SECRET
+        cases = [
+            ({"cameraName": "", "url": "rtsp://h/x"}, "cameras[1].cameraName"),
+            ({"cameraName": "../etc", "url": "rtsp://h/x"}, "cameras[1].cameraName"),
+            ({"cameraName": "a/b", "url": "rtsp://h/x"}, "cameras[1].cameraName"),
+            ({"cameraName": "ok", "url": "rtsp://h/y"}, "cameras[1].cameraName"),  # twice
+            ({"cameraName": "c", "url": "not a url"}, "cameras[1].url"),
+            ({"cameraName": "c", "url": "ftp://h/x"}, "cameras[1].url"),
+            ({"cameraName": "c", "url": "rtsp://u:%s@/x" % pw}, "cameras[1].url"),
+            ({"cameraName": "c", "url": "rtsp://h/x\n"}, "cameras[1].url"),
+            ({"cameraName": "c", "url": 554}, "cameras[1].url"),
+            ({"cameraName": "c", "ipAddress": "1.2.3.4:554"}, "cameras[1].ipAddress"),
+            ({"cameraName": "c", "ipAddress": "h", "rtspPort": 70000}, "cameras[1].rtspPort"),
+            ({"cameraName": "c", "ipAddress": "h", "rtspPath": "/a b"}, "cameras[1].rtspPath"),
+            ({"cameraName": "c", "ipAddress": "h", "password": pw + "\n"}, "cameras[1].password"),
+            ({"cameraName": "c", "url": "rtsp://h/x", "segmentSeconds": 0},
+             "cameras[1].segmentSeconds"),
+            ({"cameraName": "c", "url": "rtsp://h/x", "segmentSeconds": "10"},
+             "cameras[1].segmentSeconds"),
+            ({"cameraName": "c", "url": "rtsp://h/x", "segmentSeconds": 4, "videoDuration": 10},
+             "cameras[1].videoDuration"),
+            ({"cameraName": "c", "url": "rtsp://h/x", "enabled": "yes"}, "cameras[1].enabled"),
+            ({"cameraName": "c", "url": "rtsp://h/x", "resolution": "big"},
+             "cameras[1].resolution"),
+            ({"cameraName": "c", "url": "rtsp://h/x", "timeZone": "Mars/Olympus"},
+             "cameras[1].timeZone"),
+            ({"cameraName": "c", "url": "rtsp://h/x", "passwd": pw}, "cameras[1].passwd"),
+        ]
+        for cam, path in cases:
+            with self.subTest(cam=json.dumps(cam)):
+                self.check(cam, path)
+        # The daemon refuses to start on the same errors.
+        self.check({"cameraName": "../x", "url": "rtsp://h/x"}, "cameras[1].cameraName",
+                   daemon=True)
+        self.assertEqual(os.listdir(self.root), [])
 
 
 class Faults(RecorderCase):
