@@ -56,6 +56,15 @@ struct Recorder::Session {
   SegmentSpan span;
   UtcMicros boundary = 0;
   UtcMicros boundary_start = 0;  // the segment's start as known when `boundary` was set
+  // End of the previous segment of this connection: the timeline may still learn
+  // (lower its anchor) after a segment is closed, but the next one must continue it,
+  // not overlap it, or players would see a break in a continuous stream.
+  std::optional<UtcMicros> previous_end = std::nullopt;
+
+  [[nodiscard]] UtcMicros segment_start() const {
+    const UtcMicros start = timeline.wall_of(span.first());
+    return previous_end && start < *previous_end ? *previous_end : start;
+  }
 };
 
 Recorder::Recorder(CameraConfig config, Camera camera, std::filesystem::path catalog_path,
@@ -216,7 +225,7 @@ Result<void> Recorder::on_packet(Session& s, AVPacket& packet) {
     if (s.writer) {
       // Right after connecting, the timeline learns fast (the packets buffered while
       // probing): the boundary follows what it knows of the segment's start.
-      const UtcMicros start = s.timeline.wall_of(s.span.first());
+      const UtcMicros start = s.segment_start();
       if (std::abs(start - s.boundary_start) > 50'000) {
         s.boundary = m_segmenter.next_boundary(start);
         s.boundary_start = start;
@@ -284,8 +293,9 @@ void Recorder::close_segment(Session& s, std::optional<std::int64_t> next_ts_us)
     return;
   }
   Segment segment;
-  segment.start_us = s.timeline.wall_of(s.span.first());
+  segment.start_us = s.segment_start();
   segment.duration_us = s.span.duration(next_ts_us);
+  s.previous_end = segment.start_us + segment.duration_us;
   segment.codec = s.codec;
   segment.size_bytes = stamp->size_bytes;
   segment.mtime_ns = stamp->mtime_ns;
