@@ -10,8 +10,9 @@ namespace {
 
 struct Entry {
   const Segment* segment;
-  const std::string* prefix;
-  bool is_break;  // a discontinuity before this segment (not for the first)
+  const PlaylistDay* day;
+  const ByteRange* range;  // a converted day's fragment, or null
+  bool is_break;           // a discontinuity before this segment (not for the first)
 };
 
 std::int64_t ceil_seconds(std::int64_t duration_us) {
@@ -36,12 +37,19 @@ std::string make_playlist(std::span<const PlaylistDay> days, const PlaylistOptio
   entries.reserve(count);
   std::int64_t target = std::max(options.min_target_duration_s, 1);
   const Segment* previous = nullptr;
+  const PlaylistDay* previous_day = nullptr;
   for (const auto& day : days) {
-    for (const auto& seg : day.segments) {
+    for (std::size_t i = 0; i < day.segments.size(); ++i) {
+      const Segment& seg = day.segments[i];
+      // TS to MP4, MP4 to TS, or one MP4 file to the next: a new stream.
+      const bool new_file = previous_day != nullptr && previous_day != &day &&
+                            (previous_day->map.has_value() || day.map.has_value());
+      const ByteRange* range = day.map && i < day.ranges.size() ? &day.ranges[i] : nullptr;
       entries.push_back(
-          Entry{&seg, &day.uri_prefix, previous != nullptr && is_break(*previous, seg)});
+          Entry{&seg, &day, range, previous != nullptr && (new_file || is_break(*previous, seg))});
       target = std::max(target, ceil_seconds(seg.duration_us));
       previous = &seg;
+      previous_day = &day;
     }
   }
 
@@ -61,10 +69,13 @@ std::string make_playlist(std::span<const PlaylistDay> days, const PlaylistOptio
     }
   }
 
+  const bool any_map = std::any_of(entries.begin() + static_cast<std::ptrdiff_t>(skipped),
+                                   entries.end(), [](const Entry& e) { return e.day->map; });
+
   std::string out;
-  out.reserve(128 + count * 64);
+  out.reserve(128 + count * 96);
   out += "#EXTM3U\n#EXT-X-VERSION:";
-  out += skipped > 0 ? "9" : "3";
+  out += skipped > 0 ? "9" : any_map ? "7" : "3";
   out += "\n#EXT-X-TARGETDURATION:";
   out += std::to_string(target);
   out += "\n#EXT-X-MEDIA-SEQUENCE:";
@@ -86,10 +97,25 @@ std::string make_playlist(std::span<const PlaylistDay> days, const PlaylistOptio
       out += format_iso8601_utc(e.segment->start_us);
       out += '\n';
     }
+    if (e.day->map && (i == skipped || entries[i - 1].day != e.day)) {
+      out += "#EXT-X-MAP:URI=\"";
+      out += e.day->uri_prefix;
+      out += e.day->map->name;
+      out += "\",BYTERANGE=\"";
+      out += std::to_string(e.day->map->init_size_bytes);
+      out += "@0\"\n";
+    }
     out += "#EXTINF:";
     out += format_extinf(e.segment->duration_us);
     out += ",\n";
-    out += *e.prefix;
+    if (e.range != nullptr) {
+      out += "#EXT-X-BYTERANGE:";
+      out += std::to_string(e.range->size_bytes);
+      out += '@';
+      out += std::to_string(e.range->offset_bytes);
+      out += '\n';
+    }
+    out += e.day->uri_prefix;
     out += e.segment->name;
     out += '\n';
   }

@@ -34,6 +34,8 @@ struct ParsedSegment {
   bool discontinuity = false;
   std::optional<std::string> program_date_time;
   std::int64_t extinf_ms = -1;
+  std::optional<std::string> map;        // #EXT-X-MAP value before this segment
+  std::optional<std::string> byterange;  // #EXT-X-BYTERANGE value
   std::string uri;
   std::vector<std::string> lines;  // every line of the segment, its URI last
 };
@@ -146,6 +148,19 @@ Parsed parse(const std::string& text) {
     } else if (name == "#EXTINF") {
       if (pending->extinf_ms >= 0) bad("two EXTINF", line);
       pending->extinf_ms = parse_extinf(value, line);
+    } else if (name == "#EXT-X-MAP") {
+      // RFC 8216 4.3.2.5: URI and BYTERANGE attributes, both quoted strings.
+      if (pending->map || pending->extinf_ms >= 0) bad("misplaced MAP", line);
+      if (!value.starts_with("URI=\"")) bad("MAP without URI", line);
+      pending->map = value;
+    } else if (name == "#EXT-X-BYTERANGE") {
+      // RFC 8216 4.3.2.2: <n>[@<o>]; we always write the offset.
+      if (pending->byterange || pending->extinf_ms < 0) bad("misplaced BYTERANGE", line);
+      const auto at = value.find('@');
+      if (at == std::string::npos) bad("BYTERANGE without offset", line);
+      parse_int(value.substr(0, at), line);
+      parse_int(value.substr(at + 1), line);
+      pending->byterange = value;
     } else {
       bad("unexpected tag", line);
     }
@@ -582,6 +597,7 @@ void check_delta_matches_full(const Parsed& full, const Parsed& delta, int skip_
         std::vector<std::string> without_date;
         for (const auto& line : d.lines) {
           if (!f.program_date_time && line.starts_with("#EXT-X-PROGRAM-DATE-TIME:")) continue;
+          if (!f.map && line.starts_with("#EXT-X-MAP:")) continue;
           without_date.push_back(line);
         }
         BOOST_TEST(without_date == f.lines, boost::test_tools::per_element());
@@ -701,4 +717,164 @@ BOOST_AUTO_TEST_CASE(delta_update_across_days_uses_each_days_prefix) {
   BOOST_TEST(delta.segments.front().uri == "/front/2026-11-21/video_24.ts");
   BOOST_TEST(delta.segments.front().program_date_time.value_or("") == "2026-11-21T00:00:40.000Z");
   check_delta_matches_full(full, delta, 60);
+}
+
+// ---------------------------------------------------------------- converted days (fMP4)
+// RFC 8216 4.3.2.2 (EXT-X-BYTERANGE: <n>@<o>), 4.3.2.5 (EXT-X-MAP: URI, BYTERANGE
+// "<n>@<o>"), 7 (version 4 for BYTERANGE, 6 for MAP in a media playlist; we say 7)
+// and the shape that ffprobe, ffmpeg and hls.js play (PEERS.md section 5).
+
+namespace {
+
+// A converted day: `count` contiguous fragments of `duration` in one video.mp4,
+// with an init section of `init` bytes and fragments of 1000 + i bytes.
+PlaylistDay converted(std::string prefix, int count, UtcMicros start, std::int64_t duration,
+                      std::int64_t init = 3739, std::string codec = "hevc 1920x1080") {
+  PlaylistDay day{std::move(prefix), {}};
+  day.map = PlaylistMap{"video.mp4", init};
+  std::int64_t offset = init;
+  for (int i = 0; i < count; ++i) {
+    day.segments.push_back(seg("video.mp4", start + i * duration, duration, codec));
+    day.ranges.push_back(ByteRange{offset, 1000 + i});
+    offset += 1000 + i;
+  }
+  return day;
+}
+
+PlaylistOptions live_event() {
+  PlaylistOptions o;
+  o.type = PlaylistOptions::Type::event;
+  o.ended = false;
+  return o;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(a_converted_day_gives_exactly_the_byte_range_playlist) {
+  const std::vector<PlaylistDay> days{converted("/front/2026-11-20/", 3, k_t0, 4 * k_s)};
+  const std::string expected =
+      "#EXTM3U\n"
+      "#EXT-X-VERSION:7\n"
+      "#EXT-X-TARGETDURATION:4\n"
+      "#EXT-X-MEDIA-SEQUENCE:0\n"
+      "#EXT-X-PLAYLIST-TYPE:VOD\n"
+      "#EXT-X-PROGRAM-DATE-TIME:2026-11-20T10:15:00.000Z\n"
+      "#EXT-X-MAP:URI=\"/front/2026-11-20/video.mp4\",BYTERANGE=\"3739@0\"\n"
+      "#EXTINF:4.000,\n"
+      "#EXT-X-BYTERANGE:1000@3739\n"
+      "/front/2026-11-20/video.mp4\n"
+      "#EXTINF:4.000,\n"
+      "#EXT-X-BYTERANGE:1001@4739\n"
+      "/front/2026-11-20/video.mp4\n"
+      "#EXTINF:4.000,\n"
+      "#EXT-X-BYTERANGE:1002@5740\n"
+      "/front/2026-11-20/video.mp4\n"
+      "#EXT-X-ENDLIST\n";
+  BOOST_TEST(make_playlist(days, PlaylistOptions{}) == expected);
+}
+
+BOOST_AUTO_TEST_CASE(a_converted_day_has_one_map_and_a_byte_range_per_fragment) {
+  const std::vector<PlaylistDay> days{converted("/front/2026-11-20/", 360, k_t0, 10'040'000)};
+  const Parsed p = parse(make_playlist(days, PlaylistOptions{}));
+  BOOST_TEST(p.version == 7);
+  BOOST_TEST_REQUIRE(p.segments.size() == 360u);
+  BOOST_TEST(p.counts.at("#EXT-X-MAP") == 1);
+  BOOST_TEST(p.segments.front().map.value_or("") ==
+             "URI=\"/front/2026-11-20/video.mp4\",BYTERANGE=\"3739@0\"");
+  BOOST_TEST(p.discontinuities() == 0);
+  BOOST_TEST(p.counts.at("#EXT-X-PROGRAM-DATE-TIME") == 1);
+  BOOST_TEST(p.target_duration == 11);
+  std::int64_t offset = 3739;  // the fragments follow the init section back to back
+  for (std::size_t i = 0; i < p.segments.size(); ++i) {
+    const auto size = static_cast<std::int64_t>(1000 + i);
+    BOOST_TEST(p.segments[i].byterange.value_or("") ==
+               std::to_string(size) + "@" + std::to_string(offset));
+    BOOST_TEST(p.segments[i].uri == "/front/2026-11-20/video.mp4");
+    BOOST_TEST(p.segments[i].extinf_ms == 10'040);
+    offset += size;
+  }
+  BOOST_TEST(p.total_ms() == 360 * 10'040);
+}
+
+BOOST_AUTO_TEST_CASE(ts_days_alone_stay_version_3_without_map_or_byte_range) {
+  const Parsed p = parse_one_day(run_of(5, k_t0, 10 * k_s));
+  BOOST_TEST(p.version == 3);
+  BOOST_TEST(p.counts.count("#EXT-X-MAP") == 0u);
+  BOOST_TEST(p.counts.count("#EXT-X-BYTERANGE") == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(live_playlist_breaks_where_it_passes_between_ts_and_mp4_days) {
+  // The 19th (its last 20 s) and the 20th converted, the 21st still TS, all
+  // contiguous at midnight and with the same codec string: each change of file is
+  // still a new stream (timestamps and init section start again).
+  const UtcMicros m20 = k_midnight - 86400 * k_s;
+  const UtcMicros m21 = k_midnight;
+  const std::vector<PlaylistDay> days{
+      converted("/front/2026-11-19/", 2, m20 - 20 * k_s, 10 * k_s, 100, "h264 1920x1080"),
+      converted("/front/2026-11-20/", 8640, m20, 10 * k_s, 200, "h264 1920x1080"),
+      PlaylistDay{"/front/2026-11-21/", run_of(5, m21, 10 * k_s)},
+  };
+  const Parsed p = parse(make_playlist(days, live_event()));
+  BOOST_TEST_REQUIRE(p.segments.size() == 2u + 8640u + 5u);
+  BOOST_TEST(p.version == 7);
+  BOOST_TEST(!p.endlist);
+  BOOST_TEST(p.counts.at("#EXT-X-MAP") == 2);
+  BOOST_TEST(p.discontinuities() == 2);
+  const ParsedSegment& first20 = p.segments.at(2);
+  BOOST_TEST(first20.discontinuity);
+  BOOST_TEST(first20.program_date_time.value_or("") == "2026-11-20T00:00:00.000Z");
+  BOOST_TEST(first20.map.value_or("") == "URI=\"/front/2026-11-20/video.mp4\",BYTERANGE=\"200@0\"");
+  BOOST_TEST(first20.lines.at(0) == "#EXT-X-DISCONTINUITY");
+  BOOST_TEST(first20.byterange.value_or("") == "1000@200");
+  const ParsedSegment& first21 = p.segments.at(2 + 8640);
+  BOOST_TEST(first21.discontinuity);
+  BOOST_TEST(first21.program_date_time.value_or("") == "2026-11-21T00:00:00.000Z");
+  BOOST_TEST(!first21.map.has_value());
+  BOOST_TEST(!first21.byterange.has_value());
+  BOOST_TEST(first21.uri == "/front/2026-11-21/video_0.ts");
+  BOOST_TEST(p.counts.at("#EXT-X-PROGRAM-DATE-TIME") == 3);
+}
+
+BOOST_AUTO_TEST_CASE(a_gap_inside_a_converted_day_is_a_discontinuity_without_a_new_map) {
+  PlaylistDay day = converted("/front/2026-11-20/", 4, k_t0, 10 * k_s);
+  day.segments[2].start_us += 600 * k_s;
+  day.segments[3].start_us += 600 * k_s;
+  const std::vector<PlaylistDay> days{day};
+  const Parsed p = parse(make_playlist(days, PlaylistOptions{}));
+  BOOST_TEST(p.discontinuities() == 1);
+  BOOST_TEST(p.segments.at(2).discontinuity);
+  BOOST_TEST(p.segments.at(2).program_date_time.value_or("") == "2026-11-20T10:25:20.000Z");
+  BOOST_TEST(p.counts.at("#EXT-X-MAP") == 1);
+}
+
+BOOST_AUTO_TEST_CASE(delta_update_into_a_converted_day_restates_its_map) {
+  const std::vector<PlaylistDay> days{
+      converted("/front/2026-11-20/", 30, k_midnight - 300 * k_s, 10 * k_s)};
+  PlaylistOptions full_options = live_event();
+  full_options.can_skip_until_s = 60;
+  PlaylistOptions delta_options = full_options;
+  delta_options.skip = true;
+  const Parsed full = parse(make_playlist(days, full_options));
+  const Parsed delta = parse(make_playlist(days, delta_options));
+  BOOST_TEST(full.version == 7);
+  BOOST_TEST(delta.version == 9);
+  BOOST_TEST_REQUIRE(delta.skipped_segments.value_or(-1) == 24);
+  BOOST_TEST(delta.segments.front().map.value_or("") ==
+             "URI=\"/front/2026-11-20/video.mp4\",BYTERANGE=\"3739@0\"");
+  BOOST_TEST(delta.counts.at("#EXT-X-MAP") == 1);
+  check_delta_matches_full(full, delta, 60);
+}
+
+BOOST_AUTO_TEST_CASE(a_delta_update_that_skips_the_converted_day_is_version_9_without_map) {
+  const std::vector<PlaylistDay> days{
+      converted("/front/2026-11-19/", 30, k_midnight - 300 * k_s, 10 * k_s),
+      PlaylistDay{"/front/2026-11-20/", run_of(10, k_midnight, 10 * k_s)},
+  };
+  PlaylistOptions options = live_event();
+  options.can_skip_until_s = 60;
+  options.skip = true;
+  const Parsed p = parse(make_playlist(days, options));
+  BOOST_TEST(p.version == 9);
+  BOOST_TEST(p.counts.count("#EXT-X-MAP") == 0u);
+  BOOST_TEST(p.segments.front().uri == "/front/2026-11-20/video_4.ts");
 }
