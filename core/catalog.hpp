@@ -14,6 +14,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace cctv {
@@ -60,6 +61,24 @@ struct DayRow {
   std::int64_t gap_us = 0;
 };
 
+// One moof + mdat pair of a converted day's video.mp4.
+struct Fragment {
+  std::int64_t offset_bytes = 0;  // of the moof box
+  std::int64_t size_bytes = 0;    // moof + mdat
+  UtcMicros start_us = 0;
+  std::int64_t duration_us = 0;
+};
+
+// A day whose segments were replaced by one fragmented MP4 (the converter's output).
+struct ConvertedDay {
+  std::string file_name = "video.mp4";
+  std::int64_t init_size_bytes = 0;  // ftyp + moov: #EXT-X-MAP BYTERANGE="n@0"
+  std::int64_t file_size_bytes = 0;
+  std::int64_t source_size_bytes = 0;  // the segments it replaced
+  std::string codec;                   // e.g. "hevc 1280x720"
+  std::vector<Fragment> fragments;     // in order
+};
+
 // What the catalog knows of a file, to skip unchanged files when reindexing.
 struct FileStamp {
   std::int64_t size_bytes = 0;
@@ -68,7 +87,7 @@ struct FileStamp {
 
 class Catalog {
  public:
-  static constexpr int k_schema_version = 2;
+  static constexpr int k_schema_version = 3;
 
   // Writable: creates the file and its directory, sets WAL, applies upgrades.
   static Result<Catalog> open_writable(const std::filesystem::path& path);
@@ -91,6 +110,8 @@ class Catalog {
                                               std::string_view name);
   // Every camera's status, by camera name.
   Result<std::vector<CameraStatus>> camera_statuses();
+  // The converted file of a day, nullopt unless the day is converted.
+  Result<std::optional<ConvertedDay>> converted_day(std::int64_t camera_id, const Date& date);
 
   // --- writes (the worker only) ---
   Result<std::int64_t> ensure_camera(std::string_view name, std::string_view directory,
@@ -109,6 +130,17 @@ class Catalog {
   Result<void> set_day_state(std::int64_t camera_id, const Date& date, DayState state);
   // Recomputes a day's aggregates from its segments (and bumps its version).
   Result<void> refresh_day(std::int64_t camera_id, const Date& date);
+  // One transaction: stores the fragments, sets the day's state to `converted` (bumping
+  // its version), and removes the day's segment rows (the files are deleted after this).
+  // The day's aggregates then describe the file: size_bytes = file size, segment_count =
+  // fragments, recorded_us = their total; the gaps are kept. The day must exist.
+  Result<void> put_converted_day(std::int64_t camera_id, const Date& date, const ConvertedDay& day);
+  // Counts a failed conversion of a day and keeps its reason (one line, no secret).
+  Result<void> put_conversion_failure(std::int64_t camera_id, const Date& date,
+                                      std::string_view error);
+  // Failed conversions of a day so far and the latest reason.
+  Result<std::pair<std::int64_t, std::string>> conversion_failures(std::int64_t camera_id,
+                                                                   const Date& date);
   // Inserts or replaces the status of camera `status.camera_id` (`camera` is ignored).
   Result<void> put_camera_status(const CameraStatus& status);
   // Forgets every status (the worker writes the configured cameras' again on start).

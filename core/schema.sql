@@ -2,7 +2,7 @@
 -- (`cctv-worker --reindex`). The worker is its only writer; the web programs
 -- open it read-only. Times are UTC microseconds since the epoch.
 --
--- Version 2. Upgrades are numbered steps in core/catalog.cpp (k_upgrades); a new
+-- Version 3. Upgrades are numbered steps in core/catalog.cpp (k_upgrades); a new
 -- step appends to that list and this file describes the newest schema.
 CREATE TABLE camera (
   id INTEGER PRIMARY KEY,
@@ -27,6 +27,8 @@ CREATE TABLE day (
   last_end_time_us INTEGER,
   gap_count INTEGER NOT NULL DEFAULT 0,
   gap_us INTEGER NOT NULL DEFAULT 0,
+  conversion_failures INTEGER NOT NULL DEFAULT 0,  -- failed conversions so far (v3)
+  conversion_error TEXT NOT NULL DEFAULT '',       -- the latest failure; '' = none (v3)
   PRIMARY KEY (camera_id, date)
 ) WITHOUT ROWID;
 
@@ -60,3 +62,30 @@ CREATE TABLE camera_status (
   segments_today INTEGER NOT NULL DEFAULT 0 CHECK (segments_today >= 0),
   updated_time_us INTEGER NOT NULL
 );
+
+-- A converted day: its segments were replaced by one fragmented MP4 (v3). A day's
+-- aggregates then describe that file (size_bytes = file size, segment_count = fragments).
+CREATE TABLE converted_day (
+  camera_id INTEGER NOT NULL,
+  date TEXT NOT NULL,
+  file_name TEXT NOT NULL,                  -- inside the day directory, e.g. 'video.mp4'
+  init_size_bytes INTEGER NOT NULL CHECK (init_size_bytes > 0),  -- ftyp + moov at 0
+  file_size_bytes INTEGER NOT NULL CHECK (file_size_bytes >= 0),
+  source_size_bytes INTEGER NOT NULL CHECK (source_size_bytes >= 0),
+  codec TEXT NOT NULL DEFAULT '',
+  PRIMARY KEY (camera_id, date),
+  FOREIGN KEY (camera_id, date) REFERENCES day (camera_id, date) ON DELETE CASCADE
+) WITHOUT ROWID;
+
+-- One moof + mdat pair of a converted day's file, in order (v3).
+CREATE TABLE fragment (
+  camera_id INTEGER NOT NULL,
+  date TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  offset_bytes INTEGER NOT NULL CHECK (offset_bytes >= 0),  -- of the moof box
+  size_bytes INTEGER NOT NULL CHECK (size_bytes > 0),       -- moof + mdat
+  start_time_us INTEGER NOT NULL,
+  duration_us INTEGER NOT NULL CHECK (duration_us >= 0),
+  PRIMARY KEY (camera_id, date, seq),
+  FOREIGN KEY (camera_id, date) REFERENCES day (camera_id, date) ON DELETE CASCADE
+) WITHOUT ROWID;

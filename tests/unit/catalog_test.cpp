@@ -98,10 +98,11 @@ BOOST_AUTO_TEST_CASE(open_writable_creates_directory_schema_and_wal) {
     BOOST_TEST_REQUIRE(catalog.has_value(), (catalog ? "" : catalog.error().message));
   }
   BOOST_TEST(fs::exists(file));
-  BOOST_TEST(pragma(file, "PRAGMA user_version") == "2");
-  BOOST_TEST(Catalog::k_schema_version == 2);
+  BOOST_TEST(pragma(file, "PRAGMA user_version") == "3");
+  BOOST_TEST(Catalog::k_schema_version == 3);
   BOOST_TEST(pragma(file, "PRAGMA journal_mode") == "wal");
-  for (const char* table : {"camera", "day", "segment", "camera_status"}) {
+  for (const char* table :
+       {"camera", "day", "segment", "camera_status", "converted_day", "fragment"}) {
     const std::string sql =
         std::string("SELECT name FROM sqlite_master WHERE type = 'table' AND name = '") + table +
         "'";
@@ -127,7 +128,7 @@ BOOST_AUTO_TEST_CASE(open_writable_refuses_a_newer_schema) {
   const fs::path file = dir.path() / "catalog.sqlite";
   {
     auto db = must(sqlite::Database::open(file, sqlite::Database::Mode::read_write_create));
-    must(db.exec("PRAGMA user_version = 3"));
+    must(db.exec("PRAGMA user_version = 4"));
   }
   auto c = Catalog::open_writable(file);
   BOOST_TEST_REQUIRE(!c.has_value());
@@ -547,7 +548,8 @@ BOOST_AUTO_TEST_CASE(a_version_1_catalog_is_upgraded_in_place) {
   BOOST_TEST(!Catalog::open_read_only(file).has_value());
   {
     Catalog c = must(Catalog::open_writable(file));
-    BOOST_TEST(pragma(file, "PRAGMA user_version") == "2");
+    BOOST_TEST(pragma(file, "PRAGMA user_version") == "3");
+    BOOST_TEST(pragma(file, "SELECT conversion_failures FROM day") == "0");
     // The data survives; old rows are the indexer's.
     auto segments = must(c.segments(7, k_day));
     BOOST_TEST_REQUIRE(segments.size() == 1u);
@@ -630,4 +632,77 @@ BOOST_FIXTURE_TEST_CASE(the_indexer_does_not_replace_the_recorders_row_of_the_sa
   BOOST_TEST(must(catalog.segments(cam, k_day))[0].start_us == k_t0 + 437'000);
   BOOST_TEST(day().segment_count == 1);
   BOOST_TEST(day().first_start_us == k_t0 + 437'000);
+}
+
+namespace {
+
+ConvertedDay converted_of(UtcMicros start) {
+  ConvertedDay day;
+  day.init_size_bytes = 800;
+  day.file_size_bytes = 800 + 3000 + 2500;
+  day.source_size_bytes = 9000;
+  day.codec = "hevc 320x180";
+  day.fragments = {Fragment{800, 3000, start, 10 * k_s},
+                   Fragment{3800, 2500, start + 10 * k_s, 8 * k_s}};
+  return day;
+}
+
+}  // namespace
+
+BOOST_FIXTURE_TEST_CASE(a_converted_day_replaces_its_segments_and_keeps_its_row, Fixture) {
+  must(catalog.put_segment(cam, seg(k_day, "a.ts", k_t0, 10 * k_s, 5000)));
+  must(catalog.put_segment(cam, seg(k_day, "b.ts", k_t0 + 10 * k_s, 8 * k_s, 4000)));
+  BOOST_TEST(!must(catalog.converted_day(cam, k_day)).has_value());
+  const std::int64_t before = day().version;
+  must(catalog.put_converted_day(cam, k_day, converted_of(k_t0)));
+  const DayRow row = day();
+  BOOST_TEST(row.state == DayState::converted);
+  BOOST_TEST(row.version > before);
+  BOOST_TEST(row.size_bytes == 6300);
+  BOOST_TEST(row.recorded_us == 18 * k_s);
+  BOOST_TEST(row.segment_count == 2);
+  BOOST_TEST(row.first_start_us == k_t0);
+  BOOST_TEST(row.last_end_us == k_t0 + 18 * k_s);
+  BOOST_TEST(must(catalog.segments(cam, k_day)).empty());
+  auto got = must(catalog.converted_day(cam, k_day));
+  BOOST_TEST_REQUIRE(got.has_value());
+  BOOST_TEST(got->file_name == "video.mp4");
+  BOOST_TEST(got->init_size_bytes == 800);
+  BOOST_TEST(got->file_size_bytes == 6300);
+  BOOST_TEST(got->source_size_bytes == 9000);
+  BOOST_TEST(got->codec == "hevc 320x180");
+  BOOST_TEST_REQUIRE(got->fragments.size() == 2u);
+  BOOST_TEST(got->fragments[1].offset_bytes == 3800);
+  BOOST_TEST(got->fragments[1].size_bytes == 2500);
+  BOOST_TEST(got->fragments[1].start_us == k_t0 + 10 * k_s);
+  BOOST_TEST(got->fragments[1].duration_us == 8 * k_s);
+  // Refreshing (a vanished segment's removal) keeps the converted day as it is.
+  must(catalog.refresh_day(cam, k_day));
+  must(catalog.remove_segment(cam, k_day, "a.ts"));
+  BOOST_TEST(day().state == DayState::converted);
+  BOOST_TEST(day().size_bytes == 6300);
+  // Converting again replaces the fragments; the read-only side sees them.
+  ConvertedDay again = converted_of(k_t0);
+  again.fragments.pop_back();
+  must(catalog.put_converted_day(cam, k_day, again));
+  Catalog ro = must(Catalog::open_read_only(file));
+  auto seen = must(ro.converted_day(cam, k_day));
+  BOOST_TEST_REQUIRE(seen.has_value());
+  BOOST_TEST(seen->fragments.size() == 1u);
+  // A day that does not exist is refused; removing a day takes its fragments along.
+  BOOST_TEST(!catalog.put_converted_day(cam, Date{2026, 1, 1}, again).has_value());
+  must(catalog.remove_day(cam, k_day));
+  BOOST_TEST(!must(catalog.converted_day(cam, k_day)).has_value());
+  BOOST_TEST(pragma(file, "SELECT count(*) FROM fragment") == "0");
+}
+
+BOOST_FIXTURE_TEST_CASE(conversion_failures_are_counted_per_day, Fixture) {
+  must(catalog.put_segment(cam, seg(k_day, "a.ts", k_t0, 10 * k_s)));
+  BOOST_TEST(must(catalog.conversion_failures(cam, k_day)).first == 0);
+  must(catalog.put_conversion_failure(cam, k_day, "no frame decoded"));
+  must(catalog.put_conversion_failure(cam, k_day, "disk full"));
+  auto failures = must(catalog.conversion_failures(cam, k_day));
+  BOOST_TEST(failures.first == 2);
+  BOOST_TEST(failures.second == "disk full");
+  BOOST_TEST(day().state == DayState::recording);
 }
