@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <charconv>
 #include <cmath>
@@ -362,6 +363,16 @@ Result<Config> parse(const Json& root) {
   CCTV_TRY(r.object("conversion", [&](ObjectReader& c) -> Result<void> {
     CCTV_TRY(c.boolean("enabled", config.convert_enabled));
     CCTV_TRY(c.integer("afterHours", config.convert_after_hours, 1, 100000));
+    CCTV_TRY(c.integer("settleMinutes", config.convert_settle_minutes, 0, 100000));
+    CCTV_TRY(c.integer("crf", config.convert_crf, 0, 51));
+    CCTV_TRY(c.string("preset", config.convert_preset));
+    static constexpr std::array<std::string_view, 10> k_presets{
+        "ultrafast", "superfast", "veryfast", "faster",   "fast",
+        "medium",    "slow",      "slower",   "veryslow", "placebo"};
+    if (std::find(k_presets.begin(), k_presets.end(), config.convert_preset) == k_presets.end()) {
+      return fail(ErrorKind::invalid_argument,
+                  "conversion.preset: \"" + config.convert_preset + "\" is not an x265 preset");
+    }
     return {};
   }));
   CCTV_TRY(r.object("s3Config", [&](ObjectReader& s) -> Result<void> {

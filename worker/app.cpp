@@ -4,6 +4,7 @@
 #include "core/catalog.hpp"
 #include "core/log.hpp"
 #include "worker/cli.hpp"
+#include "worker/converter.hpp"
 #include "worker/daemon.hpp"
 #include "worker/indexer.hpp"
 #include "worker/notifier.hpp"
@@ -53,7 +54,46 @@ int run(int argc, char** argv) {
   auto config = load_config(path);
   if (!config) return fail_with(config.error().context("config error"));
   av::route_log();
+  if (!options->convert_now.empty()) {
+    return run_convert_now(*config, options->convert_now, options->camera);
+  }
   return options->reindex ? run_reindex(*config) : run_daemon(*config);
+}
+
+int run_convert_now(const Config& config, std::string_view date_text, std::string_view camera) {
+  const auto date = parse_date(date_text);
+  if (!date) return fail_with(Error{ErrorKind::invalid_argument, "bad date"});
+  auto catalog = Catalog::open_writable(config.catalog_path);
+  if (!catalog) return fail_with(catalog.error());
+  Indexer indexer(config, *catalog);
+  if (auto loaded = indexer.load_cameras(); !loaded) return fail_with(loaded.error());
+  // The day as it is on disk now (segments that arrived since the last run).
+  if (auto indexed = indexer.reindex(false); !indexed) return fail_with(indexed.error());
+  ConvertOptions options;
+  options.preset = config.convert_preset;
+  options.crf = config.convert_crf;
+  std::size_t converted = 0;
+  for (const Camera& cam : indexer.cameras()) {
+    if (!camera.empty() && cam.name != camera) continue;
+    auto day = catalog->find_day(cam.id, *date);
+    if (!day) return fail_with(day.error());
+    if (!*day) {
+      if (!camera.empty()) {
+        return fail_with(Error{ErrorKind::not_found,
+                               "cam=" + cam.name + " has no day " + std::string(date_text)});
+      }
+      continue;
+    }
+    auto done = convert_day(*catalog, cam.id, cam.day_path(*date), *date, options);
+    if (!done) return fail_with(done.error().context("cam=" + cam.name + " conversion"));
+    ++converted;
+  }
+  if (converted == 0) {
+    return fail_with(Error{ErrorKind::not_found, camera.empty()
+                                                     ? "no camera has day " + std::string(date_text)
+                                                     : "no camera " + std::string(camera)});
+  }
+  return k_exit_ok;
 }
 
 int run_reindex(const Config& config) {

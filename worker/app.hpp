@@ -3,6 +3,8 @@
 
 #include "core/config.hpp"
 
+#include <string_view>
+
 namespace cctv::worker {
 
 // The whole program: parses the command line, then checks the config, rebuilds
@@ -11,6 +13,8 @@ int run(int argc, char** argv);
 
 // --reindex: rebuilds the catalog from disk (every segment probed again); 0 or 1.
 int run_reindex(const Config& config);
+// --convert-now DATE [--camera NAME]: converts that day now (worker/converter); 0 or 1.
+int run_convert_now(const Config& config, std::string_view date, std::string_view camera);
 // The daemon: incremental reindex, READY=1, then the event loop until SIGTERM.
 int run_daemon(const Config& config);
 

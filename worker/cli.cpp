@@ -18,7 +18,8 @@ std::optional<log::Level> parse_level(std::string_view text) {
 }  // namespace
 
 std::string usage() {
-  return "usage: cctv-worker [--config FILE] [--log-level LEVEL] [--check-config | --reindex]\n"
+  return "usage: cctv-worker [--config FILE] [--log-level LEVEL]\n"
+         "                   [--check-config | --reindex | --convert-now DATE [--camera NAME]]\n"
          "\n"
          "Records the configured cameras into the CCTV archive, indexes every segment that\n"
          "appears there (recorded, uploaded or copied) into the catalog, and keeps it up\n"
@@ -28,6 +29,8 @@ std::string usage() {
          "  --check-config     check the config, print a one-line verdict, exit 0 or 1\n"
          "  --reindex          rebuild the catalog from the files on disk (re-probing every\n"
          "                     segment) and exit\n"
+         "  --convert-now DATE convert that day (YYYY-MM-DD) of every camera, or of --camera\n"
+         "                     NAME, to H.265 video.mp4 now, ignoring its age, and exit\n"
          "  --log-level LEVEL  debug, info (default), notice or warning\n"
          "  --help             this text\n"
          "\n"
@@ -45,7 +48,8 @@ Result<Options> parse_options(const std::vector<std::string_view>& args) {
       arg = arg.substr(0, eq);
       has_value = true;
     }
-    const bool takes_value = arg == "--config" || arg == "--log-level";
+    const bool takes_value =
+        arg == "--config" || arg == "--log-level" || arg == "--convert-now" || arg == "--camera";
     if (takes_value && !has_value) {
       if (i + 1 >= args.size()) {
         return fail(ErrorKind::invalid_argument, std::string(arg) + " needs a value");
@@ -65,6 +69,15 @@ Result<Options> parse_options(const std::vector<std::string_view>& args) {
                         "\" is not one of debug, info, notice, warning");
       }
       options.log_level = *level;
+    } else if (arg == "--convert-now") {
+      if (!parse_date(value)) {
+        return fail(ErrorKind::invalid_argument,
+                    "--convert-now: \"" + std::string(value) + "\" is not a YYYY-MM-DD date");
+      }
+      options.convert_now = value;
+    } else if (arg == "--camera") {
+      if (value.empty()) return fail(ErrorKind::invalid_argument, "--camera needs a name");
+      options.camera = value;
     } else if (arg == "--check-config") {
       options.check_config = true;
     } else if (arg == "--reindex") {
@@ -74,6 +87,12 @@ Result<Options> parse_options(const std::vector<std::string_view>& args) {
     } else {
       return fail(ErrorKind::invalid_argument, "unknown option \"" + std::string(arg) + "\"");
     }
+  }
+  if (!options.camera.empty() && options.convert_now.empty()) {
+    return fail(ErrorKind::invalid_argument, "--camera goes with --convert-now");
+  }
+  if (!options.convert_now.empty() && (options.check_config || options.reindex)) {
+    return fail(ErrorKind::invalid_argument, "--convert-now excludes --check-config and --reindex");
   }
   if (options.check_config && options.reindex) {
     return fail(ErrorKind::invalid_argument, "--check-config and --reindex exclude each other");

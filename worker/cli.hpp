@@ -1,6 +1,7 @@
 // The command line of cctv-worker.
 //
-//   cctv-worker [--config FILE] [--log-level LEVEL] [--check-config | --reindex]
+//   cctv-worker [--config FILE] [--log-level LEVEL]
+//               [--check-config | --reindex | --convert-now DATE [--camera NAME]]
 //
 // Exit codes: 0 success, 1 failure (bad config, unreadable catalog...), 2 usage error.
 #pragma once
@@ -24,6 +25,8 @@ struct Options {
   std::string config;  // --config FILE; "" = $CCTV_CONFIG, else /etc/cctv/config.json
   bool check_config = false;
   bool reindex = false;
+  std::string convert_now;  // --convert-now DATE (YYYY-MM-DD): convert that day and exit
+  std::string camera;       // --camera NAME: only this camera (with --convert-now)
   bool help = false;
   log::Level log_level = log::Level::info;
 };
