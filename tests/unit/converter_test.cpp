@@ -6,6 +6,7 @@
 
 #include "core/layout.hpp"
 #include "tests/unit/worker_fixture.hpp"
+#include "worker/app.hpp"
 #include "worker/converter.hpp"
 #include "worker/indexer.hpp"
 #include "worker/sha512.hpp"
@@ -14,6 +15,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 using namespace cctv;
 using namespace cctv::test;
@@ -128,4 +130,34 @@ BOOST_AUTO_TEST_CASE(a_finished_file_the_catalog_missed_is_kept_or_redone) {
   fs::copy_file(done.day_dir / "video.mp4.sha512sum", bad.day_dir / "video.mp4.sha512sum");
   BOOST_TEST(value_of(bad.convert()).fragments.size() == 2U);
   BOOST_TEST(value_of(verify_sha512sum(bad.day_dir / "video.mp4")));
+}
+
+BOOST_AUTO_TEST_CASE(convert_now_on_the_command_line) {
+  TempDir dir;
+  const fs::path root = dir.path() / "archive";
+  const fs::path day_dir = root / "front" / "2026-11-18";
+  for (int i = 0; i < 3; ++i) copy_sample(day_dir / segment_name(36000 + 2 * i));
+  const fs::path config = dir.path() / "config.json";
+  write_file(config, R"({"storageConfig": {"savePath": ")" + root.string() +
+                         R"(", "catalogPath": ")" + (dir.path() / "catalog.sqlite").string() +
+                         R"("}, "timeZone": "UTC", "conversion": {"preset": "ultrafast"}})");
+  auto run_args = [](std::vector<std::string> args) {
+    args.insert(args.begin(), "cctv-worker");
+    std::vector<char*> argv;
+    for (auto& arg : args) argv.push_back(arg.data());
+    argv.push_back(nullptr);
+    return worker::run(static_cast<int>(argv.size() - 1), argv.data());
+  };
+  BOOST_TEST(run_args({"--convert-now", "2026-13-01"}) == 2);
+  BOOST_TEST(run_args({"--camera", "front"}) == 2);
+  BOOST_TEST(run_args({"--config", config.string(), "--convert-now", "2026-11-17"}) == 1);
+  BOOST_TEST(run_args({"--config", config.string(), "--convert-now", "2026-11-18", "--camera",
+                       "back"}) == 1);
+  BOOST_TEST(run_args({"--config", config.string(), "--convert-now", "2026-11-18", "--camera",
+                       "front"}) == 0);
+  BOOST_TEST(fs::exists(day_dir / "video.mp4"));
+  BOOST_TEST(ts_files(day_dir) == 0U);
+  // Converted already: a failure with its reason, the file untouched.
+  BOOST_TEST(run_args({"--config", config.string(), "--convert-now", "2026-11-18"}) == 1);
+  BOOST_TEST(fs::exists(day_dir / "video.mp4"));
 }
