@@ -32,6 +32,43 @@ Result<SegmentList> PlaylistHandler::day_segments(Catalog& catalog, const DayRow
   return list;
 }
 
+Result<std::shared_ptr<const PlaylistDay>> PlaylistHandler::converted_day(Catalog& catalog,
+                                                                          const CameraRow& camera,
+                                                                          const DayRow& day) {
+  const auto key = std::make_tuple(day.camera_id, days_from_civil(day.date));
+  {
+    const std::lock_guard lock(m_converted_mutex);
+    if (auto it = m_converted.find(key);
+        it != m_converted.end() && it->second.version == day.version) {
+      return it->second.day;
+    }
+  }
+  auto converted = catalog.converted_day(day.camera_id, day.date);
+  if (!converted) return std::unexpected(converted.error());
+  if (!*converted) return std::shared_ptr<const PlaylistDay>();
+  const ConvertedDay& file = **converted;
+  auto result = std::make_shared<PlaylistDay>();
+  result->uri_prefix = day_url_prefix(m_access.config(), camera, day.date);
+  result->map = PlaylistMap{file.file_name, file.init_size_bytes};
+  result->segments.reserve(file.fragments.size());
+  result->ranges.reserve(file.fragments.size());
+  for (const Fragment& f : file.fragments) {
+    Segment s;
+    s.date = day.date;
+    s.name = file.file_name;
+    s.start_us = f.start_us;
+    s.duration_us = f.duration_us;
+    s.size_bytes = f.size_bytes;
+    s.codec = file.codec;
+    result->segments.push_back(std::move(s));
+    result->ranges.push_back(ByteRange{f.offset_bytes, f.size_bytes});
+  }
+  const std::lock_guard lock(m_converted_mutex);
+  if (m_converted.size() >= k_max_converted_days) m_converted.clear();
+  m_converted[key] = ConvertedEntry{day.version, result};
+  return result;
+}
+
 Result<Response> PlaylistHandler::respond(const Request& request) {
   auto query = Query::parse(request.query);
   if (!query) return std::unexpected(query.error());
@@ -126,6 +163,15 @@ Result<Response> PlaylistHandler::respond(const Request& request) {
   std::vector<PlaylistDay> playlist_days;
   playlist_days.reserve(days.size());
   for (const auto& d : days) {
+    if (d.state == DayState::converted) {
+      // One fragmented MP4 replaced the segments: address its fragments by range.
+      auto converted = converted_day(**catalog, *camera, d);
+      if (!converted) return std::unexpected(converted.error());
+      if (*converted) {
+        playlist_days.push_back(**converted);
+        continue;
+      }
+    }
     auto segments = day_segments(**catalog, d);
     if (!segments) return std::unexpected(segments.error());
     playlist_days.push_back(PlaylistDay{day_url_prefix(config, *camera, d.date), **segments});

@@ -64,6 +64,23 @@ struct Fixture {
     BOOST_REQUIRE(catalog.put_segment(camera != 0 ? camera : front, s));
   }
 
+  // Converts 2026-11-19 as the worker does: one video.mp4 with an init section of
+  // 3739 bytes and three fragments at the times of the three segments.
+  void convert_day19() {
+    auto catalog = Catalog::open_writable(config.catalog_path);
+    BOOST_REQUIRE(catalog);
+    const UtcMicros day1 = TimeZone::utc().day_start(Date{2026, 11, 19});
+    ConvertedDay file;
+    file.init_size_bytes = 3739;
+    file.codec = "hevc 640x360";
+    file.fragments = {Fragment{3739, 500, day1, 10'000'000},
+                      Fragment{4239, 600, day1 + 10'000'000, 10'040'000},
+                      Fragment{4839, 700, day1 + 60'000'000, 9'960'000}};
+    file.file_size_bytes = 5539;
+    file.source_size_bytes = 3000;
+    BOOST_REQUIRE(catalog->put_converted_day(front, Date{2026, 11, 19}, file));
+  }
+
   Response get(const std::string& query, const std::string& if_none_match = "") {
     PlaylistHandler handler(config, cache);
     Request r;
@@ -193,4 +210,57 @@ BOOST_AUTO_TEST_CASE(missing_catalog_is_503) {
   Request r;
   r.query = "date=2026-11-19";
   BOOST_TEST(handler.handle(r).status == 503);
+}
+
+BOOST_FIXTURE_TEST_CASE(a_converted_day_addresses_its_mp4_by_byte_ranges, Fixture) {
+  Response before = get("date=2026-11-19");
+  BOOST_TEST(before.status == 200);
+  convert_day19();
+  Response r = get("date=2026-11-19", header(before, "ETag"));
+  BOOST_TEST(r.status == 200);  // the ETag covers the conversion
+  BOOST_TEST(header(r, "ETag") != header(before, "ETag"));
+  BOOST_TEST(header(r, "Cache-Control") == "public, max-age=3600");
+  const std::string expected =
+      "#EXTM3U\n"
+      "#EXT-X-VERSION:7\n"
+      "#EXT-X-TARGETDURATION:11\n"
+      "#EXT-X-MEDIA-SEQUENCE:0\n"
+      "#EXT-X-PLAYLIST-TYPE:VOD\n"
+      "#EXT-X-PROGRAM-DATE-TIME:2026-11-19T00:00:00.000Z\n"
+      "#EXT-X-MAP:URI=\"/front/2026-11-19/video.mp4\",BYTERANGE=\"3739@0\"\n"
+      "#EXTINF:10.000,\n"
+      "#EXT-X-BYTERANGE:500@3739\n"
+      "/front/2026-11-19/video.mp4\n"
+      "#EXTINF:10.040,\n"
+      "#EXT-X-BYTERANGE:600@4239\n"
+      "/front/2026-11-19/video.mp4\n"
+      "#EXT-X-DISCONTINUITY\n"
+      "#EXT-X-PROGRAM-DATE-TIME:2026-11-19T00:01:00.000Z\n"
+      "#EXTINF:9.960,\n"
+      "#EXT-X-BYTERANGE:700@4839\n"
+      "/front/2026-11-19/video.mp4\n"
+      "#EXT-X-ENDLIST\n";
+  BOOST_TEST(std::string(r.body_view()) == expected);
+  // Again (from the handler's own copy of the converted day): the same body.
+  BOOST_TEST(std::string(get("date=2026-11-19").body_view()) == expected);
+}
+
+BOOST_FIXTURE_TEST_CASE(live_from_a_converted_day_breaks_into_the_ts_day, Fixture) {
+  convert_day19();
+  Response r = get("date=2026-11-19&live=1");
+  BOOST_TEST(r.status == 200);
+  const std::string body(r.body_view());
+  BOOST_TEST(body.find("#EXT-X-VERSION:7\n") != std::string::npos);
+  BOOST_TEST(body.find("#EXT-X-MAP:") == body.rfind("#EXT-X-MAP:"));
+  BOOST_TEST(body.find(".ts") > body.rfind("video.mp4"));  // the MP4 day first
+  BOOST_TEST(body.find("#EXT-X-BYTERANGE:700@4839\n/front/2026-11-19/video.mp4\n"
+                       "#EXT-X-DISCONTINUITY\n"
+                       "#EXT-X-PROGRAM-DATE-TIME:2026-11-20T00:00:00.000Z\n"
+                       "#EXTINF:10.000,\n/front/2026-11-20/video_000000.ts\n") !=
+             std::string::npos);
+  BOOST_TEST(body.find("/front/2026-11-20/video_000450.ts") != std::string::npos);
+  Response delta = get("date=2026-11-19&live=1&_HLS_skip=YES");
+  const std::string dbody(delta.body_view());
+  BOOST_TEST(dbody.find("#EXT-X-VERSION:9\n") != std::string::npos);
+  BOOST_TEST(dbody.find("#EXT-X-MAP:") == std::string::npos);  // the MP4 day is skipped
 }
