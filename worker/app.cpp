@@ -5,6 +5,7 @@
 #include "core/log.hpp"
 #include "worker/cli.hpp"
 #include "worker/converter.hpp"
+#include "worker/converter_module.hpp"
 #include "worker/daemon.hpp"
 #include "worker/indexer.hpp"
 #include "worker/notifier.hpp"
@@ -13,6 +14,7 @@
 
 #include <csignal>
 #include <cstdio>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -134,6 +136,13 @@ int run_daemon(const Config& config) {
   }
   daemon->add(**recorder);
   daemon->add(**watcher);
+  std::unique_ptr<ConverterModule> converter;
+  if (config.convert_enabled) {
+    auto created = ConverterModule::create(config, indexer.cameras());
+    if (!created) return fail_with(created.error());
+    converter = std::move(*created);
+    daemon->add(*converter);
+  }
   // Later modules (converter, S3 sync, retention) are created and added here.
   notifier.ready(daemon->status());
   log::notice("cctv-worker ready: " + daemon->status());
