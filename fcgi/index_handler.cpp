@@ -8,6 +8,8 @@
 #include <ctemplate/template.h>
 
 #include <chrono>
+#include <cstdlib>
+#include <optional>
 
 namespace cctv::web {
 
@@ -33,8 +35,19 @@ std::string playlist_url(const Config& config, const CameraRow& camera, const st
   return url;
 }
 
+// "3.9 GB → 380 MB, saved 90 %": what a conversion did to a day's size.
+std::string conversion_saving(std::int64_t source_bytes, std::int64_t file_bytes) {
+  std::string text = human_bytes(source_bytes) + " → " + human_bytes(file_bytes);
+  if (source_bytes <= 0) return text;
+  const std::int64_t change = source_bytes - file_bytes;
+  const std::int64_t percent =
+      (std::abs(change) * 100 + source_bytes / 2) / source_bytes;  // rounded half up
+  return text + (change >= 0 ? ", saved " : ", grew ") + std::to_string(percent) + " %";
+}
+
+// `converted`: the day's converted file when its state is converted, else null.
 void fill_day(ctemplate::TemplateDictionary& dict, const Config& config, const CameraRow& camera,
-              const TimeZone& zone, const DayRow& day) {
+              const TimeZone& zone, const DayRow& day, const ConvertedDay* converted) {
   const std::string date = format_date(day.date);
   const LocalTime first = zone.to_local(day.first_start_us);
   const LocalTime last = zone.to_local(day.last_end_us);
@@ -53,13 +66,24 @@ void fill_day(ctemplate::TemplateDictionary& dict, const Config& config, const C
   dict.SetValue("SIZE", human_bytes(day.size_bytes));
   dict.SetValue("SIZE_BYTES", std::to_string(day.size_bytes));
   dict.SetIntValue("SEGMENTS", static_cast<long>(day.segment_count));
+  dict.SetValue("SEGMENTS_WORD", converted != nullptr ? "fragments" : "segments");
   dict.SetValue("STATE", std::string(to_string(day.state)));
   dict.SetValue("WATCH_URL", player_url(config, camera, date, false));
   dict.SetValue("PLAYLIST_URL", playlist_url(config, camera, date, false));
   dict.SetValue("LIVE_URL", player_url(config, camera, date, true));
+  if (converted != nullptr) {
+    ctemplate::TemplateDictionary* saved = dict.AddSectionDictionary("CONVERTED");
+    saved->SetValue("SOURCE_SIZE", human_bytes(converted->source_size_bytes));
+    saved->SetValue("SOURCE_SIZE_BYTES", std::to_string(converted->source_size_bytes));
+    saved->SetValue("SAVING",
+                    conversion_saving(converted->source_size_bytes, converted->file_size_bytes));
+    saved->SetValue("CODEC", converted->codec);
+  }
   if (day.state == DayState::converted) {
     ctemplate::TemplateDictionary* download = dict.AddSectionDictionary("HAS_DOWNLOAD");
-    download->SetValue("DOWNLOAD_URL", day_url_prefix(config, camera, day.date) + "video.mp4");
+    download->SetValue("DOWNLOAD_URL",
+                       day_url_prefix(config, camera, day.date) +
+                           (converted != nullptr ? converted->file_name : "video.mp4"));
   }
 }
 
@@ -168,7 +192,14 @@ Result<Response> IndexHandler::respond(const Request& request) {
                                            std::to_string(it->date.year));
         month->SetValue("MONTH_ID", format_date(it->date).substr(0, 7));
       }
-      fill_day(*month->AddSectionDictionary("DAY"), config, camera, tz, *it);
+      std::optional<ConvertedDay> converted;
+      if (it->state == DayState::converted) {
+        auto found = (*catalog)->converted_day(camera.id, it->date);
+        if (!found) return std::unexpected(found.error());
+        converted = std::move(*found);
+      }
+      fill_day(*month->AddSectionDictionary("DAY"), config, camera, tz, *it,
+               converted ? &*converted : nullptr);
       etag.add(days_from_civil(it->date)).add(it->version).add(it->segment_count);
       last_modified_us = std::max(last_modified_us, it->changed_us);
     }

@@ -58,7 +58,7 @@
 <th scope="row"><time datetime="{{DATE}}">{{DATE}}</time> <span class="weekday">{{WEEKDAY}}</span></th>
 <td><data value="{{RECORDED_SECONDS}}">{{RECORDED}}</data> <small class="range">{{FIRST_TIME}}–{{LAST_TIME}}</small></td>
 <td class="num">{{GAPS}} <small>({{GAP_TIME}})</small></td>
-<td class="num"><data value="{{SIZE_BYTES}}">{{SIZE}}</data> <small>{{SEGMENTS}} segments</small></td>
+<td class="num"><data value="{{SIZE_BYTES}}">{{SIZE}}</data> <small>{{SEGMENTS}} {{SEGMENTS_WORD}}</small>{{#CONVERTED}} <small class="saved" title="{{CODEC}}"><data value="{{SOURCE_SIZE_BYTES}}">{{SAVING}}</data></small>{{/CONVERTED}}</td>
 <td><span class="state state-{{STATE}}">{{STATE}}</span></td>
 <td>
 <ul class="links">

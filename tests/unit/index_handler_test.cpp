@@ -110,3 +110,45 @@ BOOST_FIXTURE_TEST_CASE(etag_gives_304, Fixture) {
   again.if_none_match = tag;
   BOOST_TEST(handler.handle(again).status == 304);
 }
+
+BOOST_FIXTURE_TEST_CASE(a_converted_day_shows_its_new_size_the_space_saved_and_a_download,
+                        Fixture) {
+  const std::string before(get().body_view());
+  BOOST_TEST(before.find("class=\"download\"") == std::string::npos);
+  {
+    auto catalog = Catalog::open_writable(config.catalog_path);
+    BOOST_REQUIRE(catalog);
+    auto cameras = catalog->cameras();
+    BOOST_REQUIRE(cameras);
+    std::int64_t front = 0;
+    for (const auto& c : *cameras) {
+      if (c.name == "front") front = c.id;
+    }
+    auto zone = *TimeZone::load("Europe/Berlin");
+    const Date date{2026, 10, 31};
+    ConvertedDay file;
+    file.init_size_bytes = 1000;
+    file.file_size_bytes = 150'000;
+    file.source_size_bytes = 1'500'000;  // the three segments of 500 kB
+    file.codec = "hevc 640x360";
+    file.fragments = {Fragment{1000, 149'000, zone.to_utc(LocalTime{date, 10, 15, 0}), 6'000'000}};
+    BOOST_REQUIRE(catalog->put_converted_day(front, date, file));
+  }
+  const std::string html(get().body_view());
+  const auto row = html.find("<tr data-date=\"2026-10-31\" data-state=\"converted\">");
+  BOOST_TEST_REQUIRE(row != std::string::npos);
+  const std::string day = html.substr(row, html.find("</tr>", row) - row);
+  BOOST_TEST(day.find("state-converted\">converted<") != std::string::npos);
+  BOOST_TEST(day.find("<data value=\"150000\">150 kB</data>") != std::string::npos);
+  BOOST_TEST(day.find("1.5 MB → 150 kB, saved 90 %") != std::string::npos);
+  BOOST_TEST(day.find("1 fragments") != std::string::npos);
+  BOOST_TEST(day.find("<a class=\"download\" href=\"/front/2026-10-31/video.mp4\" download>") !=
+             std::string::npos);
+  // The day still recorded as segments shows neither.
+  const auto other = html.find("<tr data-date=\"2026-11-20\"");
+  BOOST_TEST_REQUIRE(other != std::string::npos);
+  const std::string recorded = html.substr(other, html.find("</tr>", other) - other);
+  BOOST_TEST(recorded.find("saved") == std::string::npos);
+  BOOST_TEST(recorded.find("3 segments") != std::string::npos);
+  BOOST_TEST(recorded.find("download") == std::string::npos);
+}
