@@ -11,7 +11,7 @@
   const clock = document.getElementById('clock');
   const errorBox = document.getElementById('error');
   // Read by the browser tests (tests/browser/).
-  const state = window.cctvPlayer = { hls: null, errors: [], fatal: null, frags: 0 };
+  const state = window.cctvPlayer = { hls: null, errors: [], fatal: null, frags: 0, hevcError: false };
   let currentFrag = null;
   let navDate = '';
 
@@ -102,12 +102,64 @@
     }
   }
 
+  // Converted days are fragmented MP4 in H.265 (HEVC), which many browsers cannot
+  // decode (Chromium and Firefox on most Linux and many Windows machines).
+  const k_hevc = 'video/mp4; codecs="hvc1.1.6.L93.B0"';
+  const hevcSupported = () => !!(window.MediaSource && MediaSource.isTypeSupported(k_hevc));
+
+  // The video.mp4 files a playlist addresses (its #EXT-X-MAP URIs), absolute.
+  async function mp4Files(url) {
+    try {
+      const r = await fetch(url, { cache: 'no-store' });
+      if (!r.ok) return [];
+      const text = await r.text();
+      const uris = [...text.matchAll(/^#EXT-X-MAP:URI="([^"]+)"/gm)].map(m => new URL(m[1], r.url).href);
+      return [...new Set(uris)];
+    } catch (e) {
+      return [];
+    }
+  }
+
+  // Never a silent black box: say why, and offer the file and the playlist.
+  async function showHevcError(url, files) {
+    if (!files) files = await mp4Files(url);
+    state.hevcError = true;
+    errorBox.textContent = '';
+    errorBox.classList.add('hevc');
+    const p = document.createElement('p');
+    p.textContent = 'This day is H.265 (HEVC) video; this browser cannot decode it. ' +
+                    'Download the day or open its playlist in VLC or Safari.';
+    errorBox.append(p);
+    const list = document.createElement('ul');
+    list.className = 'links';
+    const addLink = (href, text, cls, download) => {
+      const li = document.createElement('li'), a = document.createElement('a');
+      a.href = href;
+      a.textContent = text;
+      a.className = cls;
+      if (download) a.setAttribute('download', '');
+      li.append(a);
+      list.append(li);
+    };
+    for (const f of files) {
+      const day = (f.match(/(\d{4}-\d{2}-\d{2})\/[^/]*$/) || [])[1];
+      addLink(f, 'Download video.mp4' + (files.length > 1 && day ? ' (' + day + ')' : ''), 'download', true);
+    }
+    addLink(new URL(url, location.href).href, 'Playlist (.m3u8) for VLC or Safari', 'playlist', false);
+    errorBox.append(list);
+  }
+
   async function fail(url, details) {
     if (/^(manifest|level)Load/.test(details)) {
       showError(await explain(url, 'Cannot load the playlist (' + details + ').'));
     } else if (/Codec/.test(details)) {
-      showError('This browser cannot decode this recording (converted days are H.265). ' +
-                'Open the playlist in a player such as VLC, or download the day.');
+      const files = await mp4Files(url);
+      if (files.length) {
+        await showHevcError(url, files);
+      } else {
+        showError('This browser cannot decode this recording. ' +
+                  'Open the playlist in a player such as VLC, or download the day.');
+      }
     } else {
       showError('Playback stopped: ' + details);
     }
@@ -119,9 +171,23 @@
     hls.on(Hls.Events.FRAG_LOADED, () => { state.frags++; });
     hls.on(Hls.Events.FRAG_CHANGED, (event, data) => { currentFrag = data.frag; });
     hls.on(Hls.Events.MANIFEST_PARSED, () => { video.play().catch(() => {}); });
+    // A converted day (init section, #EXT-X-MAP) first: without HEVC it cannot
+    // play, so say so before hls.js fails on the codec.
+    let checked = false;
+    hls.on(Hls.Events.LEVEL_LOADED, (event, data) => {
+      if (checked) return;
+      checked = true;
+      const frags = data.details.fragments;
+      if (!frags.length || !frags[0].initSegment || hevcSupported()) return;
+      state.fatal = 'hevcUnsupported';
+      state.hevcError = true;
+      state.errors.push('hevcUnsupported');
+      hls.stopLoad();
+      showHevcError(url);
+    });
     hls.on(Hls.Events.ERROR, (event, data) => {
       state.errors.push(data.details);
-      if (!data.fatal) return;
+      if (!data.fatal || state.hevcError) return;
       state.fatal = data.details;
       hls.stopLoad();
       fail(url, data.details);
