@@ -18,6 +18,7 @@ extern "C" {
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <span>
 #include <system_error>
 
 namespace cctv::worker {
@@ -56,6 +57,50 @@ class Encoder {
   Encoder(const std::filesystem::path& file, const ConvertOptions& options)
       : m_file(file), m_options(options) {}
 
+  // The day's AAC audio, copied as it is (the muxer turns ADTS into ASC); before open().
+  Result<void> set_audio(const AVCodecParameters& audio, std::span<const std::uint8_t> adts) {
+    // AudioSpecificConfig from the first ADTS header: object type, rate index, channels.
+    if (adts.size() < 7 || adts[0] != 0xff || (adts[1] & 0xf0U) != 0xf0U) {
+      return fail(ErrorKind::data_loss, "AAC audio without ADTS headers");
+    }
+    const unsigned object = ((adts[2] >> 6U) & 0x3U) + 1;
+    const unsigned rate = (adts[2] >> 2U) & 0xfU;
+    const unsigned channels = ((adts[2] & 0x1U) << 2U) | ((adts[3] >> 6U) & 0x3U);
+    m_asc = {static_cast<std::uint8_t>((object << 3U) | (rate >> 1U)),
+             static_cast<std::uint8_t>(((rate & 0x1U) << 7U) | (channels << 3U))};
+    m_audio_par =
+        av::Handle<AVCodecParameters, avcodec_parameters_free>(avcodec_parameters_alloc());
+    if (!m_audio_par) return fail(ErrorKind::internal, "avcodec_parameters_alloc: out of memory");
+    if (avcodec_parameters_copy(m_audio_par.get(), &audio) < 0) {
+      return fail(ErrorKind::internal, "avcodec_parameters_copy failed");
+    }
+    m_audio_par->codec_tag = 0;
+    return {};
+  }
+  [[nodiscard]] bool has_audio() const { return static_cast<bool>(m_audio_par); }
+
+  // An audio packet whose pts/dts are in k_time_base already.
+  Result<void> write_audio(AVPacket* packet) {
+    if (!is_open() || !has_audio()) return {};
+    if (m_last_audio_dts != AV_NOPTS_VALUE && packet->dts <= m_last_audio_dts) return {};
+    m_last_audio_dts = packet->dts;
+    {
+      // One ADTS frame per packet in MPEG-TS: its header (7 bytes, 9 with a CRC) goes.
+      if (packet->size < 7 || packet->data[0] != 0xff) return {};
+      const int header = (packet->data[1] & 0x1U) != 0 ? 7 : 9;
+      if (packet->size <= header) return {};
+      packet->data += header;  // NOLINT
+      packet->size -= header;
+      packet->stream_index = 1;
+      av_packet_rescale_ts(packet, k_time_base, m_mux->streams[1]->time_base);
+      packet->pos = -1;
+      if (const int w = av_interleaved_write_frame(m_mux.get(), packet); w < 0) {
+        return std::unexpected(av::error_from(w, "write audio to " + m_file.string()));
+      }
+    }
+    return {};
+  }
+
   // Opens the encoder and the muxer for frames like `frame` at `rate` frames/s.
   Result<void> open(const AVFrame& frame, AVRational rate) {
     const AVCodec* codec = avcodec_find_encoder_by_name("libx265");
@@ -90,6 +135,18 @@ class Encoder {
     avcodec_parameters_from_context(stream->codecpar, m_codec.get());
     stream->codecpar->codec_tag = MKTAG('h', 'v', 'c', '1');
     stream->time_base = k_time_base;
+    if (m_audio_par) {
+      AVStream* audio = avformat_new_stream(m_mux.get(), nullptr);
+      if (audio == nullptr) return fail(ErrorKind::internal, "avformat_new_stream failed");
+      avcodec_parameters_copy(audio->codecpar, m_audio_par.get());
+      audio->codecpar->extradata =
+          static_cast<std::uint8_t*>(av_mallocz(m_asc.size() + AV_INPUT_BUFFER_PADDING_SIZE));
+      if (audio->codecpar->extradata == nullptr) return fail(ErrorKind::internal, "out of memory");
+      std::memcpy(audio->codecpar->extradata, m_asc.data(), m_asc.size());
+      audio->codecpar->extradata_size = static_cast<int>(m_asc.size());
+      audio->time_base =
+          AVRational{1, m_audio_par->sample_rate > 0 ? m_audio_par->sample_rate : 48000};
+    }
     if (const int rc = avio_open(&m_mux->pb, m_file.c_str(), AVIO_FLAG_WRITE); rc < 0) {
       return std::unexpected(av::error_from(rc, "create " + m_file.string()));
     }
@@ -145,6 +202,9 @@ class Encoder {
   av::Packet m_packet;
   std::string m_codec_text;
   std::int64_t m_frame_ticks = 1;
+  av::Handle<AVCodecParameters, avcodec_parameters_free> m_audio_par;
+  std::int64_t m_last_audio_dts = AV_NOPTS_VALUE;
+  std::array<std::uint8_t, 2> m_asc{};
 };
 
 // Decodes one segment into the encoder; pts are relative to `day_start_us`. Returns
@@ -240,7 +300,24 @@ Result<SegmentOutcome> transcode_segment(const std::filesystem::path& file, std:
       outcome.problem = av::error_string(rc);
       break;
     }
-    if ((*packet)->stream_index == index) {
+    AVPacket* pkt = packet->get();
+    const bool is_video = pkt->stream_index == index;  // writing audio blanks the packet
+    if (encoder.has_audio() && encoder.is_open() && first_ts != AV_NOPTS_VALUE &&
+        pkt->stream_index != index && pkt->dts != AV_NOPTS_VALUE &&
+        (*input)->streams[pkt->stream_index]->codecpar->codec_id == AV_CODEC_ID_AAC) {
+      const AVRational atb = (*input)->streams[pkt->stream_index]->time_base;
+      const std::int64_t base = av_rescale_q(offset_us, k_micros, k_time_base);
+      const std::int64_t video_first = av_rescale_q(first_ts, stream->time_base, k_time_base);
+      const std::int64_t dts = av_rescale_q(pkt->dts, atb, k_time_base) - video_first + base;
+      const std::int64_t pts = pkt->pts == AV_NOPTS_VALUE
+                                   ? dts
+                                   : av_rescale_q(pkt->pts, atb, k_time_base) - video_first + base;
+      pkt->dts = dts;
+      pkt->pts = pts;
+      pkt->duration = av_rescale_q(pkt->duration, atb, k_time_base);
+      if (dts >= 0) CCTV_TRY(encoder.write_audio(pkt));
+    }
+    if (is_video) {
       if (avcodec_send_packet(decoder.get(), packet->get()) >= 0) {
         auto taken = take_frames();
         if (!taken) return std::unexpected(taken.error());
@@ -261,8 +338,9 @@ Result<void> time_fragments(const std::filesystem::path& file, UtcMicros day_sta
                             ConvertedDay& day) {
   auto input = av::open_input(file.string());
   if (!input) return std::unexpected(input.error().context(file.string()));
-  if ((*input)->nb_streams < 1) return fail(ErrorKind::data_loss, file.string() + ": no stream");
-  AVStream* stream = (*input)->streams[0];
+  const int video = av_find_best_stream(input->get(), AVMEDIA_TYPE_VIDEO, -1, -1, nullptr, 0);
+  if (video < 0) return fail(ErrorKind::data_loss, file.string() + ": no video stream");
+  AVStream* stream = (*input)->streams[video];
   auto packet = av::make_packet();
   if (!packet) return std::unexpected(packet.error());
   std::vector<std::int64_t> starts;
@@ -273,7 +351,7 @@ Result<void> time_fragments(const std::filesystem::path& file, UtcMicros day_sta
     if (rc == AVERROR_EOF) break;
     if (rc < 0) return std::unexpected(av::error_from(rc, "read " + file.string()));
     AVPacket* p = packet->get();
-    if (p->stream_index == 0 && p->pts != AV_NOPTS_VALUE) {
+    if (p->stream_index == video && p->pts != AV_NOPTS_VALUE) {
       const std::int64_t pts = av_rescale_q(p->pts, stream->time_base, k_micros);
       const std::int64_t dur = av_rescale_q(p->duration, stream->time_base, k_micros);
       if ((p->flags & AV_PKT_FLAG_KEY) != 0 || starts.empty()) {
@@ -397,6 +475,27 @@ Result<ConvertedDay> convert_day(Catalog& catalog, std::int64_t camera_id,
     for (const Segment& seg : *segs) expected_us += seg.duration_us;
   } else {
     Encoder encoder(part, options);
+    for (const Segment& seg : *segs) {  // the day's audio: AAC in its first readable segment
+      auto input = av::open_input((day_dir / seg.name).string());
+      if (!input) continue;
+      const int a = av_find_best_stream(input->get(), AVMEDIA_TYPE_AUDIO, -1, -1, nullptr, 0);
+      if (a >= 0 && (*input)->streams[a]->codecpar->codec_id == AV_CODEC_ID_AAC) {
+        auto packet = av::make_packet();
+        if (!packet) return std::unexpected(packet.error());
+        while (av_read_frame(input->get(), packet->get()) >= 0) {
+          if ((*packet)->stream_index == a) {
+            auto set =
+                encoder.set_audio(*(*input)->streams[a]->codecpar,
+                                  std::span<const std::uint8_t>(
+                                      (*packet)->data, static_cast<std::size_t>((*packet)->size)));
+            if (!set) log::warning(what + ": audio dropped: " + set.error().message);
+            break;
+          }
+          av_packet_unref(packet->get());
+        }
+      }
+      break;
+    }
     std::int64_t last_pts = AV_NOPTS_VALUE;
     std::size_t used = 0;
     for (const Segment& seg : *segs) {

@@ -34,6 +34,7 @@ struct Day {
   ConvertOptions options;
 
   explicit Day(int segments = 6) {
+    fs::create_directories(day_dir);
     for (int i = 0; i < segments; ++i) {
       copy_sample(day_dir / segment_name(36000 + 2 * i));
     }
@@ -160,4 +161,27 @@ BOOST_AUTO_TEST_CASE(convert_now_on_the_command_line) {
   // Converted already: a failure with its reason, the file untouched.
   BOOST_TEST(run_args({"--config", config.string(), "--convert-now", "2026-11-18"}) == 1);
   BOOST_TEST(fs::exists(day_dir / "video.mp4"));
+}
+
+BOOST_AUTO_TEST_CASE(aac_audio_is_copied) {
+  Day d(0);
+  const fs::path sample = d.dir.path() / "av.ts";
+  run("ffmpeg -nostdin -v error -y -f lavfi -i testsrc2=size=320x180:rate=10 -f lavfi -i "
+      "sine=frequency=440:sample_rate=16000 -t 2 -c:v libx264 -preset ultrafast -g 10 -c:a aac "
+      "-f mpegts '" +
+      sample.string() + "'");
+  for (int i = 0; i < 3; ++i) {
+    fs::copy_file(sample, d.day_dir / segment_name(36000 + 2 * i));
+  }
+  Indexer indexer(make_config(d.root, d.dir.path() / "catalog.sqlite"), d.catalog);
+  value_of(indexer.reindex(false));
+  d.cam = value_of(d.catalog.find_camera("front"))->id;
+  const ConvertedDay day = value_of(d.convert());
+  BOOST_TEST(day.fragments.size() == 3U);
+  const fs::path video = d.day_dir / "video.mp4";
+  BOOST_TEST(run("ffprobe -v error -show_entries stream=codec_name -of csv=p=0 '" + video.string() +
+                 "'") == "hevc\naac\n");
+  BOOST_TEST(std::abs(ffprobe_duration(video) - 6.0) < 1.0);
+  BOOST_TEST(
+      std::system(("ffmpeg -nostdin -v error -i '" + video.string() + "' -f null -").c_str()) == 0);
 }
