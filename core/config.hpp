@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -41,15 +42,32 @@ struct CameraConfig {
   [[nodiscard]] std::string source_url() const;
 };
 
+// S3 sync target and upload settings (s3Config.*, awsCredentials.*): docs/config.md, docs/s3.md.
 struct S3Config {
-  std::string bucket;
-  std::string region = "us-east-1";
-  std::string endpoint;  // "" = AWS
-  std::string prefix;
-  bool path_style = false;
-  std::string access_key_id;      // awsCredentials.accessKeyId
-  std::string secret_access_key;  // awsCredentials.secretAccessKey (secret)
+  std::string bucket;                // s3Config.s3Bucket (alias bucket); "" = S3 sync off
+  std::string prefix;                // s3Config.s3Path (alias prefix): key prefix, no '/' at
+                                     // either end; "" = the bucket's root
+  std::string region = "us-east-1";  // s3Config.region
+  std::string endpoint;              // s3Config.endpoint: "scheme://host[:port]"; "" = AWS
+                                     // (https://s3.<region>.amazonaws.com)
+  bool path_style = false;           // s3Config.pathStyle: endpoint/bucket/key, not bucket.endpoint
+  std::string storage_class;         // s3Config.storageClass: "" = the bucket's default
+  int multipart_threshold_mb = 64;   // s3Config.multipartThresholdMB: larger files go multipart
+  int multipart_part_size_mb = 16;   // s3Config.multipartPartSizeMB: part size (5 MiB minimum)
+  int upload_concurrency = 4;        // s3Config.uploadConcurrency: parts sent in parallel
+  int upload_limit_kbps = 0;       // s3Config.uploadLimitKBps: KiB/s for all uploads; 0 = no limit
+  int presign_seconds = 21600;     // s3Config.presignSeconds: presigned URL validity, s
+  bool upload_segments = true;     // s3Config.uploadSegments: upload every closed segment
+  bool verify_tls = true;          // s3Config.verifyTls: check the server's certificate
+  std::string access_key_id;       // awsCredentials.accessKeyId, else $AWS_ACCESS_KEY_ID
+  std::string secret_access_key;   // awsCredentials.secretAccessKey, else $AWS_SECRET_ACCESS_KEY
+                                   // (secret: never logged, never in a message)
+  std::string session_token;       // awsCredentials.sessionToken, else $AWS_SESSION_TOKEN
+                                   // (secret)
+  std::string credentials_source;  // "config", "environment" or "" (none): for logs
   [[nodiscard]] bool enabled() const { return !bucket.empty(); }
+  // The object key of `relative` ("front/2026-11-20/x.ts") under the prefix.
+  [[nodiscard]] std::string key_for(std::string_view relative) const;
 };
 
 struct Config {
@@ -77,6 +95,13 @@ struct Config {
 // Unknown keys and wrong types are errors that name their JSON path.
 Result<Config> parse_config(std::string_view json, std::string_view origin = "config");
 Result<Config> load_config(const std::filesystem::path& path);
+
+// Completes the S3 credentials when S3 is on and awsCredentials gave none: from the
+// environment variables AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN,
+// read through `env` (std::getenv in parse_config; a fake in tests). No credentials at all
+// is an error. Called by parse_config.
+Result<void> finish_s3_credentials(S3Config& s3,
+                                   const std::function<const char*(const char*)>& env);
 
 // The config file to use: --config, else $CCTV_CONFIG, else /etc/cctv/config.json.
 std::filesystem::path default_config_path(const char* from_argument);
