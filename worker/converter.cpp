@@ -2,6 +2,7 @@
 
 #include "core/av.hpp"
 #include "core/log.hpp"
+#include "worker/mp4_layout.hpp"
 #include "worker/sha512.hpp"
 #include "worker/unique_fd.hpp"
 
@@ -17,7 +18,7 @@ extern "C" {
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
+#include <optional>
 #include <span>
 #include <system_error>
 
@@ -43,12 +44,6 @@ Result<void> fsync_path(const std::filesystem::path& path, bool directory) {
 void remove_quietly(const std::filesystem::path& path) {
   std::error_code ec;
   std::filesystem::remove(path, ec);
-}
-
-std::uint64_t read_be(const unsigned char* bytes, int count) {
-  std::uint64_t value = 0;
-  for (int i = 0; i < count; ++i) value = (value << 8U) | bytes[i];  // NOLINT
-  return value;
 }
 
 // The encoder and muxer of one output file.
@@ -215,8 +210,14 @@ struct SegmentOutcome {
   std::string problem;  // why the segment was (partly) skipped
 };
 
+// Where the previous frame went, in k_time_base.
+struct Timeline {
+  std::int64_t last_pts = AV_NOPTS_VALUE;
+  std::int64_t end = AV_NOPTS_VALUE;  // last_pts + that frame's duration
+};
+
 Result<SegmentOutcome> transcode_segment(const std::filesystem::path& file, std::int64_t offset_us,
-                                         Encoder& encoder, std::int64_t& last_pts,
+                                         Encoder& encoder, Timeline& timeline,
                                          const ConvertOptions& options) {
   SegmentOutcome outcome;
   auto input = av::open_input(file.string());
@@ -250,6 +251,7 @@ Result<SegmentOutcome> transcode_segment(const std::filesystem::path& file, std:
   if (rate.num <= 0 || rate.den <= 0) rate = stream->r_frame_rate;
   if (rate.num <= 0 || rate.den <= 0) rate = AVRational{25, 1};
   std::int64_t first_ts = AV_NOPTS_VALUE;
+  std::int64_t base = AV_NOPTS_VALUE;  // where the segment's first frame goes
   const std::int64_t frame_ticks = av_rescale_q(1, av_inv_q(rate), k_time_base);
 
   auto take_frames = [&]() -> Result<bool> {
@@ -274,11 +276,21 @@ Result<SegmentOutcome> transcode_segment(const std::filesystem::path& file, std:
       }
       std::int64_t ts = f->best_effort_timestamp;
       if (ts == AV_NOPTS_VALUE) ts = f->pts;
-      if (first_ts == AV_NOPTS_VALUE) first_ts = ts == AV_NOPTS_VALUE ? 0 : ts;
-      std::int64_t pts = av_rescale_q(offset_us, k_micros, k_time_base);
+      if (first_ts == AV_NOPTS_VALUE) {
+        first_ts = ts == AV_NOPTS_VALUE ? 0 : ts;
+        base = av_rescale_q(offset_us, k_micros, k_time_base);
+        // A segment whose start (its name) lies inside the previous one's frames
+        // continues after them instead: frames keep their spacing, nothing is squeezed,
+        // and the next gap absorbs the shift.
+        if (timeline.end != AV_NOPTS_VALUE && base < timeline.end) base = timeline.end;
+      }
+      std::int64_t pts = base;
       if (ts != AV_NOPTS_VALUE) pts += av_rescale_q(ts - first_ts, stream->time_base, k_time_base);
-      if (last_pts != AV_NOPTS_VALUE && pts <= last_pts) pts = last_pts + 1;
-      last_pts = pts;
+      if (timeline.last_pts != AV_NOPTS_VALUE && pts <= timeline.last_pts) {
+        pts = timeline.last_pts + 1;
+      }
+      timeline.last_pts = pts;
+      timeline.end = pts + frame_ticks;
       f->pts = pts;
       f->format = AV_PIX_FMT_YUV420P;
       f->pict_type = outcome.frames == 0 ? AV_PICTURE_TYPE_I : AV_PICTURE_TYPE_NONE;
@@ -306,7 +318,6 @@ Result<SegmentOutcome> transcode_segment(const std::filesystem::path& file, std:
         pkt->stream_index != index && pkt->dts != AV_NOPTS_VALUE &&
         (*input)->streams[pkt->stream_index]->codecpar->codec_id == AV_CODEC_ID_AAC) {
       const AVRational atb = (*input)->streams[pkt->stream_index]->time_base;
-      const std::int64_t base = av_rescale_q(offset_us, k_micros, k_time_base);
       const std::int64_t video_first = av_rescale_q(first_ts, stream->time_base, k_time_base);
       const std::int64_t dts = av_rescale_q(pkt->dts, atb, k_time_base) - video_first + base;
       const std::int64_t pts = pkt->pts == AV_NOPTS_VALUE
@@ -333,111 +344,123 @@ Result<SegmentOutcome> transcode_segment(const std::filesystem::path& file, std:
   return outcome;
 }
 
-// Start and duration of each fragment, from the keyframes the MP4 demuxer reports.
-Result<void> time_fragments(const std::filesystem::path& file, UtcMicros day_start_us,
-                            ConvertedDay& day) {
-  auto input = av::open_input(file.string());
-  if (!input) return std::unexpected(input.error().context(file.string()));
-  const int video = av_find_best_stream(input->get(), AVMEDIA_TYPE_VIDEO, -1, -1, nullptr, 0);
-  if (video < 0) return fail(ErrorKind::data_loss, file.string() + ": no video stream");
-  AVStream* stream = (*input)->streams[video];
-  auto packet = av::make_packet();
-  if (!packet) return std::unexpected(packet.error());
-  std::vector<std::int64_t> starts;
-  std::vector<std::int64_t> lengths;  // the sum of each fragment's frame durations
-  std::int64_t end = 0;
-  for (;;) {
-    const int rc = av_read_frame(input->get(), packet->get());
-    if (rc == AVERROR_EOF) break;
-    if (rc < 0) return std::unexpected(av::error_from(rc, "read " + file.string()));
-    AVPacket* p = packet->get();
-    if (p->stream_index == video && p->pts != AV_NOPTS_VALUE) {
-      const std::int64_t pts = av_rescale_q(p->pts, stream->time_base, k_micros);
-      const std::int64_t dur = av_rescale_q(p->duration, stream->time_base, k_micros);
-      if ((p->flags & AV_PKT_FLAG_KEY) != 0 || starts.empty()) {
-        starts.push_back(pts);
-        lengths.push_back(0);
+// The day's audio: AAC in its first readable segment, handed to the encoder.
+Result<void> take_audio(const std::vector<Segment>& segs, const std::filesystem::path& day_dir,
+                        Encoder& encoder, const std::string& what) {
+  for (const Segment& seg : segs) {
+    auto input = av::open_input((day_dir / seg.name).string());
+    if (!input) continue;
+    const int a = av_find_best_stream(input->get(), AVMEDIA_TYPE_AUDIO, -1, -1, nullptr, 0);
+    if (a < 0 || (*input)->streams[a]->codecpar->codec_id != AV_CODEC_ID_AAC) return {};
+    auto packet = av::make_packet();
+    if (!packet) return std::unexpected(packet.error());
+    while (av_read_frame(input->get(), packet->get()) >= 0) {
+      if ((*packet)->stream_index == a) {
+        auto set =
+            encoder.set_audio(*(*input)->streams[a]->codecpar,
+                              std::span<const std::uint8_t>(
+                                  (*packet)->data, static_cast<std::size_t>((*packet)->size)));
+        if (!set) log::warning(what + ": audio dropped: " + set.error().message);
+        return {};
       }
-      lengths.back() += dur;
-      end = std::max(end, pts + dur);
+      av_packet_unref(packet->get());
     }
-    av_packet_unref(p);
-  }
-  if (starts.size() != day.fragments.size()) {
-    return fail(ErrorKind::data_loss, file.string() + ": " + std::to_string(starts.size()) +
-                                          " keyframes for " + std::to_string(day.fragments.size()) +
-                                          " fragments");
-  }
-  for (std::size_t i = 0; i < starts.size(); ++i) {
-    const std::int64_t next = i + 1 < starts.size() ? starts[i + 1] : end;
-    day.fragments[i].start_us = day_start_us + starts[i];
-    // Up to the next fragment, or less where a skipped segment left a hole.
-    day.fragments[i].duration_us = std::min(next - starts[i], lengths[i]);
-  }
-  if (stream->codecpar->width > 0) {
-    day.codec = "hevc " + std::to_string(stream->codecpar->width) + "x" +
-                std::to_string(stream->codecpar->height);
+    return {};
   }
   return {};
 }
 
-}  // namespace
-
-Result<std::vector<Mp4Box>> read_top_level_boxes(const std::filesystem::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) return fail(ErrorKind::not_found, "cannot read " + file.string());
-  std::error_code ec;
-  const auto total = static_cast<std::int64_t>(std::filesystem::file_size(file, ec));
-  if (ec) return fail(ErrorKind::unavailable, file.string() + ": " + ec.message());
-  std::vector<Mp4Box> boxes;
-  std::int64_t offset = 0;
-  while (offset < total) {
-    std::array<unsigned char, 16> header{};
-    in.seekg(offset);
-    in.read(reinterpret_cast<char*>(header.data()), 8);  // NOLINT
-    if (in.gcount() != 8) return fail(ErrorKind::data_loss, file.string() + ": truncated box");
-    std::int64_t size = static_cast<std::int64_t>(read_be(header.data(), 4));
-    std::string type(reinterpret_cast<const char*>(header.data() + 4), 4);  // NOLINT
-    if (size == 1) {
-      in.read(reinterpret_cast<char*>(header.data() + 8), 8);  // NOLINT
-      if (in.gcount() != 8) return fail(ErrorKind::data_loss, file.string() + ": truncated box");
-      size = static_cast<std::int64_t>(read_be(header.data() + 8, 8));  // NOLINT
-    } else if (size == 0) {
-      size = total - offset;
+// Encodes the day into `video` (through `video`.part, fsync, rename, directory fsync,
+// checksum). Returns the total duration of the segments that went in.
+Result<std::int64_t> encode_day(const std::vector<Segment>& segs,
+                                const std::filesystem::path& day_dir,
+                                const std::filesystem::path& video, const ConvertOptions& options,
+                                const std::string& what) {
+  std::filesystem::path part = video;
+  part += ".part";
+  const UtcMicros day_start = segs.front().start_us;
+  Encoder encoder(part, options);
+  CCTV_TRY(take_audio(segs, day_dir, encoder, what));
+  Timeline timeline;
+  std::size_t used = 0;
+  std::int64_t expected_us = 0;
+  for (const Segment& seg : segs) {
+    auto outcome =
+        transcode_segment(day_dir / seg.name, seg.start_us - day_start, encoder, timeline, options);
+    if (!outcome) {
+      remove_quietly(part);
+      return std::unexpected(outcome.error().context(what));
     }
-    if (size < 8 || offset + size > total) {
-      return fail(ErrorKind::data_loss, file.string() + ": box " + type + " at " +
-                                            std::to_string(offset) + " overruns the file");
+    if (!outcome->problem.empty()) {
+      log::warning(what + ": segment " + seg.name + " skipped" +
+                   (outcome->frames > 0 ? " in part" : "") + ": " + outcome->problem);
     }
-    boxes.push_back(Mp4Box{std::move(type), offset, size});
-    offset += size;
+    if (outcome->frames > 0) {
+      ++used;
+      expected_us += seg.duration_us;
+    }
   }
-  return boxes;
+  if (used == 0 || !encoder.is_open()) {
+    remove_quietly(part);
+    return fail(ErrorKind::data_loss, what + ": no segment could be decoded");
+  }
+  if (auto done = encoder.finish(); !done) {
+    remove_quietly(part);
+    return std::unexpected(done.error().context(what));
+  }
+  CCTV_TRY(fsync_path(part, false));
+  if (::rename(part.c_str(), video.c_str()) != 0) {
+    return std::unexpected(errno_error("rename " + part.string()));
+  }
+  CCTV_TRY(fsync_path(day_dir, true));
+  auto digest = write_sha512sum(video);
+  if (!digest) return std::unexpected(digest.error());
+  return expected_us;
 }
 
-Result<ConvertedDay> layout_of(const std::filesystem::path& file) {
-  auto boxes = read_top_level_boxes(file);
-  if (!boxes) return std::unexpected(boxes.error());
-  ConvertedDay day;
-  day.file_name = file.filename().string();
-  std::error_code ec;
-  day.file_size_bytes = static_cast<std::int64_t>(std::filesystem::file_size(file, ec));
-  bool seen_moov = false;
-  for (std::size_t i = 0; i < boxes->size(); ++i) {
-    const Mp4Box& box = (*boxes)[i];
-    if (box.type == "moov") seen_moov = true;
-    if (box.type != "moof") continue;
-    if (day.fragments.empty()) day.init_size_bytes = box.offset;
-    if (i + 1 >= boxes->size() || (*boxes)[i + 1].type != "mdat") {
-      return fail(ErrorKind::data_loss, file.string() + ": moof without mdat");
-    }
-    day.fragments.push_back(Fragment{box.offset, box.size + (*boxes)[i + 1].size, 0, 0});
+// The layout and timing of a finished video.mp4, checked: its fragments last within
+// k_duration_tolerance_us of `expected_us` and its checksum file matches it.
+Result<ConvertedDay> check_finished(const std::filesystem::path& video, UtcMicros day_start,
+                                    std::int64_t expected_us, const std::string& what) {
+  auto day = layout_of(video);
+  if (!day) return std::unexpected(day.error());
+  CCTV_TRY(time_fragments(video, day_start, *day));
+  std::int64_t total_us = 0;
+  for (const Fragment& frag : day->fragments) total_us += frag.duration_us;
+  if (std::llabs(total_us - expected_us) > k_duration_tolerance_us) {
+    return fail(ErrorKind::data_loss, what + ": video.mp4 lasts " + std::to_string(total_us) +
+                                          " us, its segments " + std::to_string(expected_us) +
+                                          " us");
   }
-  if (!seen_moov || day.fragments.empty()) {
-    return fail(ErrorKind::data_loss, file.string() + ": not a fragmented MP4");
+  auto verified = verify_sha512sum(video);
+  if (!verified || !*verified) {
+    return fail(ErrorKind::data_loss, what + ": the checksum of video.mp4 does not match");
   }
   return day;
 }
+
+// A video.mp4 left by a crash between its rename and the catalog commit, kept when its
+// checksum and duration hold (all segments in), otherwise removed to convert again.
+std::optional<ConvertedDay> recover_finished(const std::vector<Segment>& segs,
+                                             const std::filesystem::path& video,
+                                             const std::string& what) {
+  std::error_code ec;
+  if (!std::filesystem::exists(video, ec)) return std::nullopt;
+  std::int64_t expected_us = 0;
+  for (const Segment& seg : segs) expected_us += seg.duration_us;
+  auto day = check_finished(video, segs.front().start_us, expected_us, what);
+  if (day) {
+    log::notice(what + ": found a finished " + video.string() + " that checks out: keeping it");
+    return std::move(*day);
+  }
+  log::notice(what + ": found " + video.string() + " (" + day.error().message +
+              "): converting again");
+  remove_quietly(video);
+  remove_quietly(sha512sum_path(video));
+  return std::nullopt;
+}
+
+}  // namespace
 
 Result<ConvertedDay> convert_day(Catalog& catalog, std::int64_t camera_id,
                                  const std::filesystem::path& day_dir, const Date& date,
@@ -453,98 +476,20 @@ Result<ConvertedDay> convert_day(Catalog& catalog, std::int64_t camera_id,
   std::filesystem::path part = video;
   part += ".part";
   remove_quietly(part);  // a crash's leftover
-  const UtcMicros day_start = segs->front().start_us;
 
-  std::int64_t source_bytes = 0;
-  std::int64_t expected_us = 0;
-  std::error_code ec;
-  bool reuse = false;
-  if (std::filesystem::exists(video, ec)) {
-    // A crash between the rename and the catalog: keep the file if its checksum holds.
-    auto verified = verify_sha512sum(video);
-    reuse = verified && *verified;
-    log::notice(what + ": found " + video.string() +
-                (reuse ? " with a matching checksum: finishing it" : ": converting again"));
-    if (!reuse) {
-      remove_quietly(video);
+  std::optional<ConvertedDay> day = recover_finished(*segs, video, what);
+  if (!day) {
+    auto expected_us = encode_day(*segs, day_dir, video, options, what);
+    if (!expected_us) return std::unexpected(expected_us.error());
+    auto checked = check_finished(video, segs->front().start_us, *expected_us, what);
+    if (!checked) {
+      remove_quietly(video);  // the segments stay; the next attempt starts over
       remove_quietly(sha512sum_path(video));
+      return std::unexpected(checked.error());
     }
+    day = std::move(*checked);
   }
-  for (const Segment& seg : *segs) source_bytes += seg.size_bytes;
-  if (reuse) {
-    for (const Segment& seg : *segs) expected_us += seg.duration_us;
-  } else {
-    Encoder encoder(part, options);
-    for (const Segment& seg : *segs) {  // the day's audio: AAC in its first readable segment
-      auto input = av::open_input((day_dir / seg.name).string());
-      if (!input) continue;
-      const int a = av_find_best_stream(input->get(), AVMEDIA_TYPE_AUDIO, -1, -1, nullptr, 0);
-      if (a >= 0 && (*input)->streams[a]->codecpar->codec_id == AV_CODEC_ID_AAC) {
-        auto packet = av::make_packet();
-        if (!packet) return std::unexpected(packet.error());
-        while (av_read_frame(input->get(), packet->get()) >= 0) {
-          if ((*packet)->stream_index == a) {
-            auto set =
-                encoder.set_audio(*(*input)->streams[a]->codecpar,
-                                  std::span<const std::uint8_t>(
-                                      (*packet)->data, static_cast<std::size_t>((*packet)->size)));
-            if (!set) log::warning(what + ": audio dropped: " + set.error().message);
-            break;
-          }
-          av_packet_unref(packet->get());
-        }
-      }
-      break;
-    }
-    std::int64_t last_pts = AV_NOPTS_VALUE;
-    std::size_t used = 0;
-    for (const Segment& seg : *segs) {
-      auto outcome = transcode_segment(day_dir / seg.name, seg.start_us - day_start, encoder,
-                                       last_pts, options);
-      if (!outcome) {
-        remove_quietly(part);
-        return std::unexpected(outcome.error().context(what));
-      }
-      if (!outcome->problem.empty()) {
-        log::warning(what + ": segment " + seg.name + " skipped" +
-                     (outcome->frames > 0 ? " in part" : "") + ": " + outcome->problem);
-      }
-      if (outcome->frames > 0) {
-        ++used;
-        expected_us += seg.duration_us;
-      }
-    }
-    if (used == 0 || !encoder.is_open()) {
-      remove_quietly(part);
-      return fail(ErrorKind::data_loss, what + ": no segment could be decoded");
-    }
-    if (auto done = encoder.finish(); !done) {
-      remove_quietly(part);
-      return std::unexpected(done.error().context(what));
-    }
-    CCTV_TRY(fsync_path(part, false));
-    if (::rename(part.c_str(), video.c_str()) != 0) {
-      return std::unexpected(errno_error("rename " + part.string()));
-    }
-    CCTV_TRY(fsync_path(day_dir, true));
-    auto digest = write_sha512sum(video);
-    if (!digest) return std::unexpected(digest.error());
-  }
-  auto day = layout_of(video);
-  if (!day) return std::unexpected(day.error());
-  day->source_size_bytes = source_bytes;
-  CCTV_TRY(time_fragments(video, day_start, *day));
-  std::int64_t total_us = 0;
-  for (const Fragment& frag : day->fragments) total_us += frag.duration_us;
-  if (!reuse && std::llabs(total_us - expected_us) > k_duration_tolerance_us) {
-    return fail(ErrorKind::data_loss, what + ": video.mp4 lasts " + std::to_string(total_us) +
-                                          " us, its segments " + std::to_string(expected_us) +
-                                          " us");
-  }
-  auto verified = verify_sha512sum(video);
-  if (!verified || !*verified) {
-    return fail(ErrorKind::data_loss, what + ": the checksum of video.mp4 does not match");
-  }
+  for (const Segment& seg : *segs) day->source_size_bytes += seg.size_bytes;
   CCTV_TRY(catalog.put_converted_day(camera_id, date, *day));
   for (const Segment& seg : *segs) {
     remove_quietly(day_dir / seg.name);
@@ -553,10 +498,10 @@ Result<ConvertedDay> convert_day(Catalog& catalog, std::int64_t camera_id,
     remove_quietly(sidecar);
   }
   log::notice(what + ": converted " + std::to_string(segs->size()) + " segments (" +
-              std::to_string(source_bytes) + " bytes) into video.mp4 (" +
+              std::to_string(day->source_size_bytes) + " bytes) into video.mp4 (" +
               std::to_string(day->file_size_bytes) + " bytes, " +
               std::to_string(day->fragments.size()) + " fragments)");
-  return *day;
+  return std::move(*day);
 }
 
 }  // namespace cctv::worker

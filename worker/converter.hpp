@@ -6,6 +6,7 @@
 
 #include "core/catalog.hpp"
 #include "core/error.hpp"
+#include "worker/mp4_layout.hpp"
 
 #include <atomic>
 #include <cstdint>
@@ -21,20 +22,6 @@ struct ConvertOptions {
   // Stops an encoding between frames (SIGTERM): the .part is abandoned, segments intact.
   const std::atomic<bool>* stop = nullptr;
 };
-
-// A top-level box of an MP4 file.
-struct Mp4Box {
-  std::string type;  // "ftyp", "moov", "moof", "mdat"...
-  std::int64_t offset = 0;
-  std::int64_t size = 0;
-};
-
-// The top-level boxes of an MP4 file, in order; an error if one is truncated.
-Result<std::vector<Mp4Box>> read_top_level_boxes(const std::filesystem::path& file);
-
-// The init section (everything before the first moof) and the moof+mdat pairs, with
-// offsets and sizes filled in (start and duration left 0).
-Result<ConvertedDay> layout_of(const std::filesystem::path& file);
 
 // Converts one day of camera `camera_id` whose segments live in `day_dir` now, ignoring
 // the age rule: crash leftovers first (a .part is removed; a finished video.mp4 whose

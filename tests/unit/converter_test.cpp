@@ -33,10 +33,11 @@ struct Day {
   std::int64_t cam = 0;
   ConvertOptions options;
 
-  explicit Day(int segments = 6) {
+  // `segments` copies of the 2 s sample, named `spacing` seconds apart.
+  explicit Day(int segments = 6, int spacing = 2) {
     fs::create_directories(day_dir);
     for (int i = 0; i < segments; ++i) {
-      copy_sample(day_dir / segment_name(36000 + 2 * i));
+      copy_sample(day_dir / segment_name(36000 + spacing * i));
     }
     Indexer indexer(make_config(root, dir.path() / "catalog.sqlite"), catalog);
     value_of(indexer.reindex(false));
@@ -97,6 +98,39 @@ BOOST_AUTO_TEST_CASE(a_day_becomes_one_fragmented_hevc_mp4_with_its_checksum) {
   BOOST_TEST(!d.convert().has_value());
 }
 
+BOOST_AUTO_TEST_CASE(fragments_start_where_their_segments_did) {
+  Day d(3, 5);  // 2 s of video every 5 s: holes between the fragments
+  const auto segs = value_of(d.catalog.segments(d.cam, k_day));
+  const ConvertedDay day = value_of(d.convert());
+  BOOST_TEST_REQUIRE(day.fragments.size() == segs.size());
+  for (std::size_t i = 0; i < segs.size(); ++i) {
+    BOOST_TEST(day.fragments[i].start_us == segs[i].start_us);
+    BOOST_TEST(std::abs(day.fragments[i].duration_us - segs[i].duration_us) < 100'000);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(overlapping_segments_follow_each_other_without_losing_time) {
+  // Each segment holds 2 s but the next one is named 1 s later (a camera whose clock
+  // and content disagree): the frames keep their spacing, the day keeps its length.
+  Day d(5, 1);
+  const auto segs = value_of(d.catalog.segments(d.cam, k_day));
+  std::int64_t expected = 0;
+  for (const Segment& seg : segs) expected += seg.duration_us;
+  const ConvertedDay day = value_of(d.convert());
+  BOOST_TEST_REQUIRE(day.fragments.size() == 5U);
+  std::int64_t total = 0;
+  for (std::size_t i = 0; i < day.fragments.size(); ++i) {
+    BOOST_TEST(std::abs(day.fragments[i].duration_us - segs[i].duration_us) < 100'000);
+    if (i > 0) {
+      const Fragment& prev = day.fragments[i - 1];
+      BOOST_TEST(day.fragments[i].start_us == prev.start_us + prev.duration_us);
+    }
+    total += day.fragments[i].duration_us;
+  }
+  BOOST_TEST(std::abs(total - expected) < 200'000);
+  BOOST_TEST(std::abs(ffprobe_duration(d.day_dir / "video.mp4") - 10.0) < 0.5);
+}
+
 BOOST_AUTO_TEST_CASE(a_corrupt_segment_is_skipped) {
   Day d;
   write_file(d.day_dir / segment_name(36004), std::string(5000, 'x'));
@@ -131,6 +165,13 @@ BOOST_AUTO_TEST_CASE(a_finished_file_the_catalog_missed_is_kept_or_redone) {
   fs::copy_file(done.day_dir / "video.mp4.sha512sum", bad.day_dir / "video.mp4.sha512sum");
   BOOST_TEST(value_of(bad.convert()).fragments.size() == 2U);
   BOOST_TEST(value_of(verify_sha512sum(bad.day_dir / "video.mp4")));
+  // A file with a good checksum that is shorter than the day (another day's file, or
+  // one made while a segment could not be read) is converted again.
+  Day longer(3);
+  fs::copy_file(done.day_dir / "video.mp4", longer.day_dir / "video.mp4");
+  fs::copy_file(done.day_dir / "video.mp4.sha512sum", longer.day_dir / "video.mp4.sha512sum");
+  BOOST_TEST(value_of(longer.convert()).fragments.size() == 3U);
+  BOOST_TEST(std::abs(ffprobe_duration(longer.day_dir / "video.mp4") - 6.0) < 1.0);
 }
 
 BOOST_AUTO_TEST_CASE(convert_now_on_the_command_line) {
