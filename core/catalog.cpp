@@ -1,13 +1,18 @@
+// Cameras, days, segments and the schema. The camera status queries are in
+// core/catalog_status.cpp, the converted days in core/catalog_converted.cpp.
 #include "core/catalog.hpp"
+
+#include "core/catalog_internal.hpp"
 
 #include <algorithm>
 #include <array>
-#include <chrono>
 #include <system_error>
 
 namespace cctv {
 
 extern const std::string_view k_schema_sql;
+
+using catalog_detail::now_us;
 
 namespace {
 
@@ -55,19 +60,6 @@ CREATE TABLE fragment (
 ) WITHOUT ROWID;
 )sql",
 };
-
-UtcMicros now_us() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-#define CCTV_STATEMENT(var, sql)                  \
-  auto var##_result = m_db.prepared(sql);         \
-  if (!var##_result) {                            \
-    return std::unexpected(var##_result.error()); \
-  }                                               \
-  sqlite::Statement& var = **var##_result
 
 constexpr std::string_view k_day_columns =
     "camera_id, date, state, version, changed_time_us, segment_count, recorded_us, size_bytes, "
@@ -117,28 +109,6 @@ std::string_view to_string(DayState state) {
       return "archived";
   }
   return "recording";
-}
-
-std::string_view to_string(CameraState state) {
-  switch (state) {
-    case CameraState::recording:
-      return "recording";
-    case CameraState::reconnecting:
-      return "reconnecting";
-    case CameraState::disabled:
-      return "disabled";
-    case CameraState::upload_only:
-      return "upload-only";
-  }
-  return "reconnecting";
-}
-
-std::optional<CameraState> parse_camera_state(std::string_view text) {
-  for (CameraState s : {CameraState::recording, CameraState::reconnecting, CameraState::disabled,
-                        CameraState::upload_only}) {
-    if (to_string(s) == text) return s;
-  }
-  return std::nullopt;
 }
 
 std::optional<DayState> parse_day_state(std::string_view text) {
@@ -319,179 +289,6 @@ Result<std::optional<FileStamp>> Catalog::file_stamp(std::int64_t camera_id, con
   s.reset();
   return stamp;
 }
-
-Result<std::vector<CameraStatus>> Catalog::camera_statuses() {
-  CCTV_STATEMENT(s,
-                 "SELECT s.camera_id, c.name, s.state, s.since_time_us, s.last_error, "
-                 "s.bitrate_bps, s.segments_today, s.updated_time_us "
-                 "FROM camera_status s JOIN camera c ON c.id = s.camera_id ORDER BY c.name");
-  std::vector<CameraStatus> statuses;
-  for (;;) {
-    auto row = s.step();
-    if (!row) return std::unexpected(row.error());
-    if (!*row) break;
-    CameraStatus status;
-    status.camera_id = s.column_int(0);
-    status.camera = s.column_text(1);
-    status.state = parse_camera_state(s.column_text(2)).value_or(CameraState::reconnecting);
-    status.since_us = s.column_int(3);
-    status.last_error = s.column_text(4);
-    status.bitrate_bps = s.column_int(5);
-    status.segments_today = s.column_int(6);
-    status.updated_us = s.column_int(7);
-    statuses.push_back(std::move(status));
-  }
-  return statuses;
-}
-
-Result<std::optional<ConvertedDay>> Catalog::converted_day(std::int64_t camera_id,
-                                                           const Date& date) {
-  const std::string day_text = format_date(date);
-  ConvertedDay day;
-  {
-    CCTV_STATEMENT(s,
-                   "SELECT c.file_name, c.init_size_bytes, c.file_size_bytes, "
-                   "c.source_size_bytes, c.codec FROM converted_day c JOIN day d "
-                   "ON d.camera_id = c.camera_id AND d.date = c.date "
-                   "WHERE c.camera_id = ?1 AND c.date = ?2 AND d.state = 'converted'");
-    s.bind(1, camera_id).bind(2, day_text);
-    auto row = s.step();
-    if (!row) return std::unexpected(row.error());
-    if (!*row) return std::optional<ConvertedDay>();
-    day.file_name = s.column_text(0);
-    day.init_size_bytes = s.column_int(1);
-    day.file_size_bytes = s.column_int(2);
-    day.source_size_bytes = s.column_int(3);
-    day.codec = s.column_text(4);
-    s.reset();
-  }
-  CCTV_STATEMENT(f,
-                 "SELECT offset_bytes, size_bytes, start_time_us, duration_us FROM fragment "
-                 "WHERE camera_id = ?1 AND date = ?2 ORDER BY seq");
-  f.bind(1, camera_id).bind(2, day_text);
-  for (;;) {
-    auto row = f.step();
-    if (!row) return std::unexpected(row.error());
-    if (!*row) break;
-    day.fragments.push_back(
-        Fragment{f.column_int(0), f.column_int(1), f.column_int(2), f.column_int(3)});
-  }
-  return std::optional<ConvertedDay>(std::move(day));
-}
-
-Result<void> Catalog::put_converted_day(std::int64_t camera_id, const Date& date,
-                                        const ConvertedDay& day) {
-  const std::string day_text = format_date(date);
-  auto tx = transaction();
-  if (!tx) return std::unexpected(tx.error());
-  {
-    CCTV_STATEMENT(del, "DELETE FROM fragment WHERE camera_id = ?1 AND date = ?2");
-    del.bind(1, camera_id).bind(2, day_text);
-    CCTV_TRY(del.run());
-  }
-  {
-    CCTV_STATEMENT(c,
-                   "INSERT OR REPLACE INTO converted_day (camera_id, date, file_name, "
-                   "init_size_bytes, file_size_bytes, source_size_bytes, codec) "
-                   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
-    c.bind(1, camera_id)
-        .bind(2, day_text)
-        .bind(3, day.file_name)
-        .bind(4, day.init_size_bytes)
-        .bind(5, day.file_size_bytes)
-        .bind(6, day.source_size_bytes)
-        .bind(7, day.codec);
-    CCTV_TRY(c.run());
-  }
-  std::int64_t recorded = 0;
-  UtcMicros first = day.fragments.empty() ? 0 : day.fragments.front().start_us;
-  UtcMicros last = first;
-  for (std::size_t i = 0; i < day.fragments.size(); ++i) {
-    const Fragment& frag = day.fragments[i];
-    CCTV_STATEMENT(f,
-                   "INSERT INTO fragment (camera_id, date, seq, offset_bytes, size_bytes, "
-                   "start_time_us, duration_us) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
-    f.bind(1, camera_id)
-        .bind(2, day_text)
-        .bind(3, static_cast<std::int64_t>(i))
-        .bind(4, frag.offset_bytes)
-        .bind(5, frag.size_bytes)
-        .bind(6, frag.start_us)
-        .bind(7, frag.duration_us);
-    CCTV_TRY(f.run());
-    recorded += frag.duration_us;
-    first = std::min(first, frag.start_us);
-    last = std::max(last, frag.start_us + frag.duration_us);
-  }
-  {
-    CCTV_STATEMENT(seg, "DELETE FROM segment WHERE camera_id = ?1 AND date = ?2");
-    seg.bind(1, camera_id).bind(2, day_text);
-    CCTV_TRY(seg.run());
-  }
-  CCTV_STATEMENT(d,
-                 "UPDATE day SET state = 'converted', version = version + 1, "
-                 "changed_time_us = ?3, segment_count = ?4, recorded_us = ?5, size_bytes = ?6, "
-                 "first_start_time_us = ?7, last_end_time_us = ?8, conversion_error = '' "
-                 "WHERE camera_id = ?1 AND date = ?2");
-  d.bind(1, camera_id)
-      .bind(2, day_text)
-      .bind(3, now_us())
-      .bind(4, static_cast<std::int64_t>(day.fragments.size()))
-      .bind(5, recorded)
-      .bind(6, day.file_size_bytes)
-      .bind(7, first)
-      .bind(8, last);
-  CCTV_TRY(d.run());
-  if (m_db.changes() == 0) {
-    return fail(ErrorKind::not_found, "no day " + day_text + " to mark converted");
-  }
-  return tx->commit();
-}
-
-Result<void> Catalog::put_conversion_failure(std::int64_t camera_id, const Date& date,
-                                             std::string_view error) {
-  CCTV_STATEMENT(s,
-                 "UPDATE day SET conversion_failures = conversion_failures + 1, "
-                 "conversion_error = ?3, version = version + 1, changed_time_us = ?4 "
-                 "WHERE camera_id = ?1 AND date = ?2");
-  s.bind(1, camera_id).bind(2, format_date(date)).bind(3, error).bind(4, now_us());
-  return s.run();
-}
-
-Result<std::pair<std::int64_t, std::string>> Catalog::conversion_failures(std::int64_t camera_id,
-                                                                          const Date& date) {
-  CCTV_STATEMENT(s,
-                 "SELECT conversion_failures, conversion_error FROM day "
-                 "WHERE camera_id = ?1 AND date = ?2");
-  s.bind(1, camera_id).bind(2, format_date(date));
-  auto row = s.step();
-  if (!row) return std::unexpected(row.error());
-  if (!*row) return std::pair<std::int64_t, std::string>(0, "");
-  std::pair<std::int64_t, std::string> result(s.column_int(0), s.column_text(1));
-  s.reset();
-  return result;
-}
-
-Result<void> Catalog::put_camera_status(const CameraStatus& status) {
-  CCTV_STATEMENT(s,
-                 "INSERT INTO camera_status (camera_id, state, since_time_us, last_error, "
-                 "bitrate_bps, segments_today, updated_time_us) "
-                 "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
-                 "ON CONFLICT (camera_id) DO UPDATE SET state = excluded.state, "
-                 "since_time_us = excluded.since_time_us, last_error = excluded.last_error, "
-                 "bitrate_bps = excluded.bitrate_bps, segments_today = excluded.segments_today, "
-                 "updated_time_us = excluded.updated_time_us");
-  s.bind(1, status.camera_id)
-      .bind(2, to_string(status.state))
-      .bind(3, status.since_us)
-      .bind(4, status.last_error)
-      .bind(5, std::max<std::int64_t>(status.bitrate_bps, 0))
-      .bind(6, std::max<std::int64_t>(status.segments_today, 0))
-      .bind(7, status.updated_us != 0 ? status.updated_us : now_us());
-  return s.run();
-}
-
-Result<void> Catalog::clear_camera_statuses() { return m_db.exec("DELETE FROM camera_status"); }
 
 Result<std::int64_t> Catalog::ensure_camera(std::string_view name, std::string_view directory,
                                             std::string_view time_zone) {

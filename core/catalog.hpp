@@ -1,4 +1,6 @@
-// The SQLite catalog: all SQL of the project lives in core/catalog.cpp.
+// The SQLite catalog: all SQL of the project lives in core/catalog*.cpp (cameras, days,
+// segments and the schema in catalog.cpp; camera status in catalog_status.cpp; converted
+// days in catalog_converted.cpp).
 // The worker opens it writable (and is its only writer); the web programs open it
 // read-only. See core/schema.sql for the tables.
 #pragma once
