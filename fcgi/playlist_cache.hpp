@@ -1,7 +1,9 @@
 // Caches shared by the threads of cctv-playlist. A closed day never changes, so
-// its segments and rendered playlists stay valid until its version moves on.
+// its segments (or, converted, its fragments) and rendered playlists stay valid until
+// its version moves on. One mutex and one byte budget for all of them.
 #pragma once
 
+#include "core/playlist.hpp"
 #include "core/segment.hpp"
 
 #include <algorithm>
@@ -16,6 +18,9 @@
 namespace cctv::web {
 
 using SegmentList = std::shared_ptr<const std::vector<Segment>>;
+// A converted day's playlist entries: the MP4's map and one segment and byte range per
+// fragment. `uri_prefix` is left empty: the handler sets it on its copy.
+using FragmentList = std::shared_ptr<const PlaylistDay>;
 using Body = std::shared_ptr<const std::string>;
 
 class PlaylistCache {
@@ -27,6 +32,12 @@ class PlaylistCache {
   void put_day(std::int64_t camera_id, std::int64_t days_since_epoch, std::int64_t version,
                SegmentList segments);
 
+  // Fragments of a converted day at a given version, or null.
+  FragmentList converted_day(std::int64_t camera_id, std::int64_t days_since_epoch,
+                             std::int64_t version);
+  void put_converted_day(std::int64_t camera_id, std::int64_t days_since_epoch,
+                         std::int64_t version, FragmentList day);
+
   // A rendered body for a request key whose content hash is `etag`, or null.
   Body body(const std::string& key, const std::string& etag);
   void put_body(const std::string& key, const std::string& etag, Body body);
@@ -35,6 +46,10 @@ class PlaylistCache {
   struct DayEntry {
     std::int64_t version = 0;
     SegmentList segments;
+  };
+  struct ConvertedEntry {
+    std::int64_t version = 0;
+    FragmentList day;
   };
   struct BodyEntry {
     std::string etag;
@@ -54,6 +69,7 @@ class PlaylistCache {
   std::size_t m_max_bytes;
   std::size_t m_bytes = 0;
   std::map<std::tuple<std::int64_t, std::int64_t>, DayEntry> m_days;
+  std::map<std::tuple<std::int64_t, std::int64_t>, ConvertedEntry> m_converted;
   std::map<std::string, BodyEntry> m_bodies;
 };
 

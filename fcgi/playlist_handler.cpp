@@ -32,41 +32,33 @@ Result<SegmentList> PlaylistHandler::day_segments(Catalog& catalog, const DayRow
   return list;
 }
 
-Result<std::shared_ptr<const PlaylistDay>> PlaylistHandler::converted_day(Catalog& catalog,
-                                                                          const CameraRow& camera,
-                                                                          const DayRow& day) {
-  const auto key = std::make_tuple(day.camera_id, days_from_civil(day.date));
-  {
-    const std::lock_guard lock(m_converted_mutex);
-    if (auto it = m_converted.find(key);
-        it != m_converted.end() && it->second.version == day.version) {
-      return it->second.day;
+Result<FragmentList> PlaylistHandler::converted_day(Catalog& catalog, const DayRow& day) {
+  const std::int64_t day_number = days_from_civil(day.date);
+  FragmentList fragments = m_cache->converted_day(day.camera_id, day_number, day.version);
+  if (!fragments) {
+    auto converted = catalog.converted_day(day.camera_id, day.date);
+    if (!converted) return std::unexpected(converted.error());
+    if (!*converted) return FragmentList();
+    const ConvertedDay& file = **converted;
+    auto built = std::make_shared<PlaylistDay>();
+    built->map = PlaylistMap{file.file_name, file.init_size_bytes};
+    built->segments.reserve(file.fragments.size());
+    built->ranges.reserve(file.fragments.size());
+    for (const Fragment& f : file.fragments) {
+      Segment s;
+      s.date = day.date;
+      s.name = file.file_name;
+      s.start_us = f.start_us;
+      s.duration_us = f.duration_us;
+      s.size_bytes = f.size_bytes;
+      s.codec = file.codec;
+      built->segments.push_back(std::move(s));
+      built->ranges.push_back(ByteRange{f.offset_bytes, f.size_bytes});
     }
+    fragments = std::move(built);
+    m_cache->put_converted_day(day.camera_id, day_number, day.version, fragments);
   }
-  auto converted = catalog.converted_day(day.camera_id, day.date);
-  if (!converted) return std::unexpected(converted.error());
-  if (!*converted) return std::shared_ptr<const PlaylistDay>();
-  const ConvertedDay& file = **converted;
-  auto result = std::make_shared<PlaylistDay>();
-  result->uri_prefix = day_url_prefix(m_access.config(), camera, day.date);
-  result->map = PlaylistMap{file.file_name, file.init_size_bytes};
-  result->segments.reserve(file.fragments.size());
-  result->ranges.reserve(file.fragments.size());
-  for (const Fragment& f : file.fragments) {
-    Segment s;
-    s.date = day.date;
-    s.name = file.file_name;
-    s.start_us = f.start_us;
-    s.duration_us = f.duration_us;
-    s.size_bytes = f.size_bytes;
-    s.codec = file.codec;
-    result->segments.push_back(std::move(s));
-    result->ranges.push_back(ByteRange{f.offset_bytes, f.size_bytes});
-  }
-  const std::lock_guard lock(m_converted_mutex);
-  if (m_converted.size() >= k_max_converted_days) m_converted.clear();
-  m_converted[key] = ConvertedEntry{day.version, result};
-  return result;
+  return fragments;
 }
 
 Result<Response> PlaylistHandler::respond(const Request& request) {
@@ -165,10 +157,12 @@ Result<Response> PlaylistHandler::respond(const Request& request) {
   for (const auto& d : days) {
     if (d.state == DayState::converted) {
       // One fragmented MP4 replaced the segments: address its fragments by range.
-      auto converted = converted_day(**catalog, *camera, d);
+      auto converted = converted_day(**catalog, d);
       if (!converted) return std::unexpected(converted.error());
       if (*converted) {
         playlist_days.push_back(**converted);
+        // Set here, not cached: the camera's directory is not part of the day's version.
+        playlist_days.back().uri_prefix = day_url_prefix(config, *camera, d.date);
         continue;
       }
     }

@@ -7,12 +7,8 @@
 #include "fcgi/playlist_cache.hpp"
 #include "fcgi/server.hpp"
 
-#include <cstdint>
-#include <map>
 #include <memory>
-#include <mutex>
 #include <string_view>
-#include <tuple>
 
 namespace cctv::web {
 
@@ -34,24 +30,13 @@ class PlaylistHandler final : public Handler {
  private:
   Result<Response> respond(const Request& request);
   Result<SegmentList> day_segments(Catalog& catalog, const DayRow& day);
-  // A converted day as one fragmented MP4 (one entry per fragment), or null when
-  // the catalog has no converted file for it.
-  Result<std::shared_ptr<const PlaylistDay>> converted_day(Catalog& catalog,
-                                                           const CameraRow& camera,
-                                                           const DayRow& day);
-
-  // Converted days at their version, by (camera, days since the epoch); a few
-  // only, for live playlists that keep passing through the same converted days.
-  struct ConvertedEntry {
-    std::int64_t version = 0;
-    std::shared_ptr<const PlaylistDay> day;
-  };
-  static constexpr std::size_t k_max_converted_days = 16;
+  // A converted day as one fragmented MP4 (one entry per fragment, no URI prefix), or
+  // null when the catalog has no converted file for it. Cached in m_cache by the day's
+  // version, like day_segments.
+  Result<FragmentList> converted_day(Catalog& catalog, const DayRow& day);
 
   ArchiveAccess m_access;
   std::shared_ptr<PlaylistCache> m_cache;
-  std::mutex m_converted_mutex;
-  std::map<std::tuple<std::int64_t, std::int64_t>, ConvertedEntry> m_converted;
 };
 
 }  // namespace cctv::web

@@ -3,6 +3,7 @@
 
 #include "core/catalog.hpp"
 #include "core/layout.hpp"
+#include "core/sqlite.hpp"
 
 #include <boost/test/unit_test.hpp>
 
@@ -65,22 +66,33 @@ struct Fixture {
   }
 
   // Converts 2026-11-19 as the worker does: one video.mp4 with an init section of
-  // 3739 bytes and three fragments at the times of the three segments.
-  void convert_day19() {
+  // 3739 bytes and three fragments at the times of the three segments (the first one
+  // `first_size` bytes long).
+  void convert_day19(std::int64_t first_size = 500) {
     auto catalog = Catalog::open_writable(config.catalog_path);
     BOOST_REQUIRE(catalog);
     const UtcMicros day1 = TimeZone::utc().day_start(Date{2026, 11, 19});
     ConvertedDay file;
     file.init_size_bytes = 3739;
     file.codec = "hevc 640x360";
-    file.fragments = {Fragment{3739, 500, day1, 10'000'000},
-                      Fragment{4239, 600, day1 + 10'000'000, 10'040'000},
-                      Fragment{4839, 700, day1 + 60'000'000, 9'960'000}};
-    file.file_size_bytes = 5539;
+    file.fragments = {Fragment{3739, first_size, day1, 10'000'000},
+                      Fragment{3739 + first_size, 600, day1 + 10'000'000, 10'040'000},
+                      Fragment{4339 + first_size, 700, day1 + 60'000'000, 9'960'000}};
+    file.file_size_bytes = 5039 + first_size;
     file.source_size_bytes = 3000;
     BOOST_REQUIRE(catalog->put_converted_day(front, Date{2026, 11, 19}, file));
   }
 
+  std::int64_t version_of_day19() {
+    auto catalog = Catalog::open_read_only(config.catalog_path);
+    BOOST_REQUIRE(catalog);
+    auto day = catalog->find_day(front, Date{2026, 11, 19});
+    BOOST_REQUIRE(day && *day);
+    return (*day)->version;
+  }
+
+  // A new handler on every request, sharing the fixture's cache (as the threads of
+  // cctv-playlist do).
   Response get(const std::string& query, const std::string& if_none_match = "") {
     PlaylistHandler handler(config, cache);
     Request r;
@@ -241,8 +253,43 @@ BOOST_FIXTURE_TEST_CASE(a_converted_day_addresses_its_mp4_by_byte_ranges, Fixtur
       "/front/2026-11-19/video.mp4\n"
       "#EXT-X-ENDLIST\n";
   BOOST_TEST(std::string(r.body_view()) == expected);
-  // Again (from the handler's own copy of the converted day): the same body.
+  // Again (from the shared cache): the same body.
   BOOST_TEST(std::string(get("date=2026-11-19").body_view()) == expected);
+}
+
+BOOST_FIXTURE_TEST_CASE(a_converted_day_is_cached_until_its_version_changes, Fixture) {
+  convert_day19();
+  const std::int64_t day19 = days_from_civil(Date{2026, 11, 19});
+  const std::int64_t version = version_of_day19();
+  BOOST_TEST(!cache->converted_day(front, day19, version));
+  BOOST_TEST(get("date=2026-11-19").status == 200);
+  const FragmentList cached = cache->converted_day(front, day19, version);
+  BOOST_TEST_REQUIRE(cached);
+  BOOST_TEST(cached->segments.size() == 3u);
+  BOOST_TEST(cached->ranges.at(0).size_bytes == 500);
+  BOOST_TEST(cached->uri_prefix.empty());  // set per request, from the camera's directory
+  // Changed behind the catalog's back (no new version): another playlist of the day,
+  // rendered now by another handler, still takes the fragments from the cache.
+  {
+    auto db =
+        sqlite::Database::open(config.catalog_path, sqlite::Database::Mode::read_write_create);
+    BOOST_REQUIRE(db);
+    BOOST_REQUIRE(db->exec("UPDATE fragment SET size_bytes = 999 WHERE seq = 0"));
+  }
+  const std::string live(get("date=2026-11-19&live=1").body_view());
+  BOOST_TEST(live.find("#EXT-X-BYTERANGE:500@3739\n/front/2026-11-19/video.mp4\n") !=
+             std::string::npos);
+  BOOST_TEST(live.find("999@") == std::string::npos);
+  // Converted again: the day's version moves on, so the cached fragments are not used.
+  convert_day19(800);
+  const std::int64_t newer = version_of_day19();
+  BOOST_TEST(newer != version);
+  const std::string body(get("date=2026-11-19").body_view());
+  BOOST_TEST(body.find("#EXT-X-BYTERANGE:800@3739\n") != std::string::npos);
+  BOOST_TEST(body.find("#EXT-X-BYTERANGE:600@4539\n") != std::string::npos);
+  BOOST_TEST(!cache->converted_day(front, day19, version));
+  BOOST_TEST_REQUIRE(cache->converted_day(front, day19, newer));
+  BOOST_TEST(cache->converted_day(front, day19, newer)->ranges.at(0).size_bytes == 800);
 }
 
 BOOST_FIXTURE_TEST_CASE(live_from_a_converted_day_breaks_into_the_ts_day, Fixture) {
