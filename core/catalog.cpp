@@ -63,7 +63,8 @@ CREATE TABLE fragment (
 
 constexpr std::string_view k_day_columns =
     "camera_id, date, state, version, changed_time_us, segment_count, recorded_us, size_bytes, "
-    "coalesce(first_start_time_us, 0), coalesce(last_end_time_us, 0), gap_count, gap_us";
+    "coalesce(first_start_time_us, 0), coalesce(last_end_time_us, 0), gap_count, gap_us, "
+    "conversion_failures, conversion_error";
 
 DayRow read_day(const sqlite::Statement& s) {
   DayRow day;
@@ -79,6 +80,8 @@ DayRow read_day(const sqlite::Statement& s) {
   day.last_end_us = s.column_int(9);
   day.gap_count = s.column_int(10);
   day.gap_us = s.column_int(11);
+  day.conversion_failures = s.column_int(12);
+  day.conversion_error = s.column_text(13);
   return day;
 }
 

@@ -61,6 +61,10 @@ struct DayRow {
   UtcMicros last_end_us = 0;
   std::int64_t gap_count = 0;
   std::int64_t gap_us = 0;
+  // Failed conversions so far (kept after a later success) and the latest reason (one
+  // line, no secret; cleared by a successful conversion). See put_conversion_failure.
+  std::int64_t conversion_failures = 0;
+  std::string conversion_error;
 };
 
 // One moof + mdat pair of a converted day's video.mp4.

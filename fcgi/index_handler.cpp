@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <optional>
+#include <string_view>
 
 namespace cctv::web {
 
@@ -43,6 +44,45 @@ std::string conversion_saving(std::int64_t source_bytes, std::int64_t file_bytes
   const std::int64_t percent =
       (std::abs(change) * 100 + source_bytes / 2) / source_bytes;  // rounded half up
   return text + (change >= 0 ? ", saved " : ", grew ") + std::to_string(percent) + " %";
+}
+
+// A failure reason as one line: control characters become spaces, runs of spaces one,
+// and text beyond `max_bytes` is cut at a character boundary and marked with "…".
+std::string one_line(std::string_view text, std::size_t max_bytes) {
+  std::string line;
+  for (const char c : text) {
+    const bool space = static_cast<unsigned char>(c) < 0x20 || c == 0x7f || c == ' ';
+    if (space) {
+      if (!line.empty() && line.back() != ' ') line += ' ';
+    } else {
+      line += c;
+    }
+  }
+  while (!line.empty() && line.back() == ' ') line.pop_back();
+  if (line.size() <= max_bytes) return line;
+  std::size_t cut = max_bytes;
+  while (cut > 0 && (static_cast<unsigned char>(line[cut]) & 0xC0) == 0x80) --cut;
+  line.resize(cut);
+  while (!line.empty() && line.back() == ' ') line.pop_back();
+  return line + "…";
+}
+
+constexpr std::size_t k_reason_bytes = 160;         // shown in the row
+constexpr std::size_t k_reason_title_bytes = 1000;  // its title (tooltip)
+
+// "conversion failed (3 attempts): <reason>" for a day whose conversions failed and
+// that is not converted (yet); "retrying: ..." while it is being converted again.
+void fill_conversion_failure(ctemplate::TemplateDictionary& dict, const DayRow& day) {
+  if (day.conversion_failures <= 0 || day.state == DayState::converted) return;
+  std::string text =
+      day.state == DayState::converting ? "retrying: conversion failed (" : "conversion failed (";
+  text += std::to_string(day.conversion_failures) +
+          (day.conversion_failures == 1 ? " attempt)" : " attempts)");
+  const std::string reason = one_line(day.conversion_error, k_reason_bytes);
+  ctemplate::TemplateDictionary* failed = dict.AddSectionDictionary("CONVERSION_FAILED");
+  failed->SetValue("FAILED_TEXT", reason.empty() ? text : text + ": " + reason);
+  failed->SetValue("FAILED_REASON_FULL", one_line(day.conversion_error, k_reason_title_bytes));
+  failed->SetIntValue("FAILED_ATTEMPTS", static_cast<long>(day.conversion_failures));
 }
 
 // `converted`: the day's converted file when its state is converted, else null.
@@ -79,6 +119,7 @@ void fill_day(ctemplate::TemplateDictionary& dict, const Config& config, const C
                     conversion_saving(converted->source_size_bytes, converted->file_size_bytes));
     saved->SetValue("CODEC", converted->codec);
   }
+  fill_conversion_failure(dict, day);
   if (day.state == DayState::converted) {
     ctemplate::TemplateDictionary* download = dict.AddSectionDictionary("HAS_DOWNLOAD");
     download->SetValue("DOWNLOAD_URL",
@@ -201,6 +242,7 @@ Result<Response> IndexHandler::respond(const Request& request) {
       fill_day(*month->AddSectionDictionary("DAY"), config, camera, tz, *it,
                converted ? &*converted : nullptr);
       etag.add(days_from_civil(it->date)).add(it->version).add(it->segment_count);
+      etag.add(it->conversion_failures);
       last_modified_us = std::max(last_modified_us, it->changed_us);
     }
   }

@@ -54,12 +54,12 @@
 </thead>
 <tbody>
 {{#DAY}}
-<tr data-date="{{DATE}}" data-state="{{STATE}}">
+<tr data-date="{{DATE}}" data-state="{{STATE}}"{{#CONVERSION_FAILED}} data-conversion-failures="{{FAILED_ATTEMPTS}}"{{/CONVERSION_FAILED}}>
 <th scope="row"><time datetime="{{DATE}}">{{DATE}}</time> <span class="weekday">{{WEEKDAY}}</span></th>
 <td><data value="{{RECORDED_SECONDS}}">{{RECORDED}}</data> <small class="range">{{FIRST_TIME}}–{{LAST_TIME}}</small></td>
 <td class="num">{{GAPS}} <small>({{GAP_TIME}})</small></td>
 <td class="num"><data value="{{SIZE_BYTES}}">{{SIZE}}</data> <small>{{SEGMENTS}} {{SEGMENTS_WORD}}</small>{{#CONVERTED}} <small class="saved" title="{{CODEC}}"><data value="{{SOURCE_SIZE_BYTES}}">{{SAVING}}</data></small>{{/CONVERTED}}</td>
-<td><span class="state state-{{STATE}}">{{STATE}}</span></td>
+<td><span class="state state-{{STATE}}">{{STATE}}</span>{{#CONVERSION_FAILED}} <small class="conversion-failed" title="{{FAILED_REASON_FULL}}">{{FAILED_TEXT}}</small>{{/CONVERSION_FAILED}}</td>
 <td>
 <ul class="links">
 <li><a class="watch" href="{{WATCH_URL}}">Watch</a></li>

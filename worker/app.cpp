@@ -12,6 +12,7 @@
 #include "worker/recorder_module.hpp"
 #include "worker/watcher.hpp"
 
+#include <atomic>
 #include <csignal>
 #include <cstdio>
 #include <memory>
@@ -25,6 +26,12 @@ int fail_with(const Error& error) {
   log::error(error.message);
   return k_exit_failure;
 }
+
+// Set by SIGINT/SIGTERM during --convert-now: the conversion stops between frames and
+// the day gets its state back (a lock-free atomic store is signal-safe).
+std::atomic<bool> g_convert_stop{false};
+
+extern "C" void stop_conversion(int /*signal*/) { g_convert_stop.store(true); }
 
 }  // namespace
 
@@ -74,6 +81,10 @@ int run_convert_now(const Config& config, std::string_view date_text, std::strin
   ConvertOptions options;
   options.preset = config.convert_preset;
   options.crf = config.convert_crf;
+  options.x265_params = config.convert_x265_params;
+  options.stop = &g_convert_stop;
+  (void)std::signal(SIGINT, stop_conversion);
+  (void)std::signal(SIGTERM, stop_conversion);
   std::size_t converted = 0;
   for (const Camera& cam : indexer.cameras()) {
     if (!camera.empty() && cam.name != camera) continue;
@@ -86,8 +97,36 @@ int run_convert_now(const Config& config, std::string_view date_text, std::strin
       }
       continue;
     }
+    const DayState before = (*day)->state;
+    const std::string what = "cam=" + cam.name + " " + std::string(date_text);
+    if (before == DayState::converted) {
+      return fail_with(Error{ErrorKind::invalid_argument, what + " is already converted"});
+    }
+    // `converting` while it is encoded, as the scheduler does: the index page shows it,
+    // and the daemon's indexer and scheduler leave the day alone meanwhile. A day that
+    // is `converting` already (the daemon's conversion, or a crash's leftover) is
+    // converted all the same.
+    if (auto set = catalog->set_day_state(cam.id, *date, DayState::converting); !set) {
+      return fail_with(set.error());
+    }
+    log::info(what + " converting");
     auto done = convert_day(*catalog, cam.id, cam.day_path(*date), *date, options);
-    if (!done) return fail_with(done.error().context("cam=" + cam.name + " conversion"));
+    if (!done) {
+      // The day gets its state back unless someone else (the daemon) finished it
+      // meanwhile. A failure is counted, as the scheduler counts it (the index page shows
+      // it), unless the conversion was stopped or the day was the daemon's already.
+      auto after = catalog->find_day(cam.id, *date);
+      if (after && *after && (*after)->state == DayState::converting) {
+        (void)catalog->set_day_state(cam.id, *date, before);
+        if (!g_convert_stop.load() && before != DayState::converting) {
+          (void)catalog->put_conversion_failure(cam.id, *date, done.error().message);
+        }
+      }
+      if (g_convert_stop.load()) {
+        return fail_with(Error{ErrorKind::unavailable, what + " conversion abandoned: stopped"});
+      }
+      return fail_with(done.error().context(what + " conversion"));
+    }
     ++converted;
   }
   if (converted == 0) {

@@ -706,3 +706,30 @@ BOOST_FIXTURE_TEST_CASE(conversion_failures_are_counted_per_day, Fixture) {
   BOOST_TEST(failures.second == "disk full");
   BOOST_TEST(day().state == DayState::recording);
 }
+
+BOOST_FIXTURE_TEST_CASE(day_rows_carry_their_conversion_failures, Fixture) {
+  must(catalog.put_segment(cam, seg(k_day, "a.ts", k_t0, 10 * k_s)));
+  must(catalog.put_segment(cam, seg(Date{2026, 11, 21}, "b.ts", k_t0 + 86400 * k_s, 10 * k_s)));
+  BOOST_TEST(day().conversion_failures == 0);
+  BOOST_TEST(day().conversion_error.empty());
+  const std::int64_t before = day().version;
+  must(catalog.put_conversion_failure(cam, k_day, "no frame decoded"));
+  must(catalog.put_conversion_failure(cam, k_day, "verify: 1.8 s short"));
+  BOOST_TEST(day().version > before);  // the index page's ETag changes
+  BOOST_TEST(day().conversion_failures == 2);
+  BOOST_TEST(day().conversion_error == "verify: 1.8 s short");
+  // The same through days() and days_from(), and on the read-only side; other days
+  // are untouched.
+  Catalog ro = must(Catalog::open_read_only(file));
+  const auto days = must(ro.days(cam));
+  BOOST_TEST_REQUIRE(days.size() == 2u);
+  BOOST_TEST(days[0].conversion_failures == 2);
+  BOOST_TEST(days[0].conversion_error == "verify: 1.8 s short");
+  BOOST_TEST(days[1].conversion_failures == 0);
+  BOOST_TEST(days[1].conversion_error.empty());
+  BOOST_TEST(must(ro.days_from(cam, k_day)).front().conversion_failures == 2);
+  // A successful conversion clears the reason and keeps the count.
+  must(catalog.put_converted_day(cam, k_day, converted_of(k_t0)));
+  BOOST_TEST(day().conversion_failures == 2);
+  BOOST_TEST(day().conversion_error.empty());
+}

@@ -152,3 +152,95 @@ BOOST_FIXTURE_TEST_CASE(a_converted_day_shows_its_new_size_the_space_saved_and_a
   BOOST_TEST(recorded.find("3 segments") != std::string::npos);
   BOOST_TEST(recorded.find("download") == std::string::npos);
 }
+
+namespace {
+
+std::int64_t front_id(Catalog& catalog) {
+  auto cameras = catalog.cameras();
+  BOOST_REQUIRE(cameras);
+  for (const auto& c : *cameras) {
+    if (c.name == "front") return c.id;
+  }
+  BOOST_FAIL("no camera front");
+  return 0;
+}
+
+// The <tr> of `date` in the page.
+std::string row_of(const std::string& html, const std::string& date) {
+  const auto row = html.find("<tr data-date=\"" + date + "\"");
+  if (row == std::string::npos) return {};
+  return html.substr(row, html.find("</tr>", row) - row);
+}
+
+}  // namespace
+
+BOOST_FIXTURE_TEST_CASE(a_day_whose_conversion_keeps_failing_is_shown_as_failed, Fixture) {
+  const Date date{2026, 10, 31};
+  BOOST_TEST(row_of(std::string(get().body_view()), "2026-10-31").find("conversion failed") ==
+             std::string::npos);
+  std::string tag_before;
+  for (const auto& [name, value] : get().headers) {
+    if (name == "ETag") tag_before = value;
+  }
+  {
+    auto catalog = Catalog::open_writable(config.catalog_path);
+    BOOST_REQUIRE(catalog);
+    const std::int64_t front = front_id(*catalog);
+    BOOST_REQUIRE(catalog->set_day_state(front, date, DayState::settled));
+    BOOST_REQUIRE(catalog->put_conversion_failure(front, date, "no frame decoded"));
+    BOOST_REQUIRE(catalog->put_conversion_failure(front, date, "disk full"));
+    BOOST_REQUIRE(catalog->put_conversion_failure(
+        front, date, "verify: fragments last 118.2 s,\n segments 120.0 s <b>x</b>"));
+  }
+  Response r = get();
+  std::string tag_after;
+  for (const auto& [name, value] : r.headers) {
+    if (name == "ETag") tag_after = value;
+  }
+  BOOST_TEST(tag_after != tag_before);  // a cached page is not shown again
+  const std::string html(r.body_view());
+  const std::string day = row_of(html, "2026-10-31");
+  BOOST_TEST_REQUIRE(!day.empty());
+  BOOST_TEST(day.find("data-state=\"settled\" data-conversion-failures=\"3\">") !=
+             std::string::npos);
+  BOOST_TEST(day.find("state-settled\">settled<") != std::string::npos);
+  // The latest reason, on one line, escaped.
+  BOOST_TEST(day.find("class=\"conversion-failed\"") != std::string::npos);
+  BOOST_TEST(day.find(">conversion failed (3 attempts): verify: fragments last 118.2 s, segments "
+                      "120.0 s &lt;b&gt;x&lt;/b&gt;</small>") != std::string::npos);
+  BOOST_TEST(day.find("<b>") == std::string::npos);
+  BOOST_TEST(day.find("disk full") == std::string::npos);
+  // The other day shows nothing of it.
+  const std::string other = row_of(html, "2026-11-20");
+  BOOST_TEST_REQUIRE(!other.empty());
+  BOOST_TEST(other.find("conversion") == std::string::npos);
+}
+
+BOOST_FIXTURE_TEST_CASE(a_failed_day_says_retrying_while_converting_and_nothing_once_converted,
+                        Fixture) {
+  const Date date{2026, 10, 31};
+  auto catalog = Catalog::open_writable(config.catalog_path);
+  BOOST_REQUIRE(catalog);
+  const std::int64_t front = front_id(*catalog);
+  const std::string long_reason = "encode: " + std::string(300, 'x');
+  BOOST_REQUIRE(catalog->put_conversion_failure(front, date, long_reason));
+  BOOST_REQUIRE(catalog->set_day_state(front, date, DayState::converting));
+  std::string day = row_of(std::string(get().body_view()), "2026-10-31");
+  BOOST_TEST(day.find("state-converting\">converting<") != std::string::npos);
+  BOOST_TEST(day.find(">retrying: conversion failed (1 attempt): encode: xxx") !=
+             std::string::npos);
+  // A long reason is cut in the row and whole in the title.
+  BOOST_TEST(day.find("xxx…</small>") != std::string::npos);
+  BOOST_TEST(day.find("title=\"" + long_reason + "\"") != std::string::npos);
+
+  auto zone = *TimeZone::load("Europe/Berlin");
+  ConvertedDay file;
+  file.init_size_bytes = 1000;
+  file.file_size_bytes = 150'000;
+  file.source_size_bytes = 1'500'000;
+  file.fragments = {Fragment{1000, 149'000, zone.to_utc(LocalTime{date, 10, 15, 0}), 6'000'000}};
+  BOOST_REQUIRE(catalog->put_converted_day(front, date, file));
+  day = row_of(std::string(get().body_view()), "2026-10-31");
+  BOOST_TEST(day.find("data-state=\"converted\">") != std::string::npos);
+  BOOST_TEST(day.find("conversion failed") == std::string::npos);
+}
