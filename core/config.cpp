@@ -446,6 +446,35 @@ Result<void> read_aws_credentials(ObjectReader& r, S3Config& s3) {
   return {};
 }
 
+// conversion.x265Params: "key=value:key" with plain characters, none of the options
+// the converter sets itself to cut one fragment per segment.
+Result<void> check_x265_params(std::string_view params) {
+  constexpr std::string_view k_path = "conversion.x265Params: ";
+  for (const char c : params) {
+    const bool plain = (std::isalnum(static_cast<unsigned char>(c)) != 0) ||
+                       std::string_view("=:._,-+").find(c) != std::string_view::npos;
+    if (!plain) {
+      return fail(ErrorKind::invalid_argument,
+                  std::string(k_path) + "only letters, digits and =:._,-+ are allowed");
+    }
+  }
+  static constexpr std::array<std::string_view, 6> k_reserved{
+      "keyint", "min-keyint", "scenecut", "open-gop", "no-open-gop", "log-level"};
+  std::size_t start = 0;
+  while (start <= params.size()) {
+    const std::size_t end = std::min(params.find(':', start), params.size());
+    const std::string_view item = params.substr(start, end - start);
+    const std::string_view key = item.substr(0, item.find('='));
+    if (std::find(k_reserved.begin(), k_reserved.end(), key) != k_reserved.end()) {
+      return fail(ErrorKind::invalid_argument,
+                  std::string(k_path) + std::string(key) +
+                      " is set by the converter (one keyframe per segment)");
+    }
+    start = end + 1;
+  }
+  return {};
+}
+
 }  // namespace
 
 // With S3 on and no awsCredentials, the usual AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY /
@@ -553,6 +582,8 @@ Result<Config> parse(const Json& root) {
     CCTV_TRY(c.integer("settleMinutes", config.convert_settle_minutes, 0, 100000));
     CCTV_TRY(c.integer("crf", config.convert_crf, 0, 51));
     CCTV_TRY(c.string("preset", config.convert_preset));
+    CCTV_TRY(c.string("x265Params", config.convert_x265_params));
+    CCTV_TRY(check_x265_params(config.convert_x265_params));
     static constexpr std::array<std::string_view, 10> k_presets{
         "ultrafast", "superfast", "veryfast", "faster",   "fast",
         "medium",    "slow",      "slower",   "veryslow", "placebo"};

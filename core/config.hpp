@@ -70,21 +70,28 @@ struct S3Config {
   [[nodiscard]] std::string key_for(std::string_view relative) const;
 };
 
+// The converter's defaults, chosen with bench/convert (docs/config.md, issue 4).
+inline constexpr std::string_view k_default_x265_preset = "superfast";
+inline constexpr std::string_view k_default_x265_params = "rc-lookahead=5:b-adapt=0";
+
 struct Config {
-  std::filesystem::path save_path;          // storageConfig.savePath: the archive root
-  std::filesystem::path catalog_path;       // storageConfig.catalogPath
-  bool clear_after_upload = false;          // storageConfig.clearAfterUpload
-  double clear_when_path_reach_gb = 0;      // storageConfig.clearWhenFilePathReachGB; 0 = off
-  double min_free_gb = 1;                   // storageConfig.minFreeGB
-  std::vector<CameraConfig> cameras;        // empty: discovered from savePath
-  std::string default_camera;               // defaultCamera
-  std::string time_zone;                    // timeZone: default for cameras; "" = system zone
-  int days_to_keep = 0;                     // 0 = keep forever
-  int convert_after_hours = 48;             // conversion.afterHours
-  bool convert_enabled = true;              // conversion.enabled
-  int convert_settle_minutes = 60;          // conversion.settleMinutes: quiet before converting
-  std::string convert_preset = "veryfast";  // conversion.preset: x265 preset
-  int convert_crf = 28;                     // conversion.crf: x265 constant rate factor
+  std::filesystem::path save_path;      // storageConfig.savePath: the archive root
+  std::filesystem::path catalog_path;   // storageConfig.catalogPath
+  bool clear_after_upload = false;      // storageConfig.clearAfterUpload
+  double clear_when_path_reach_gb = 0;  // storageConfig.clearWhenFilePathReachGB; 0 = off
+  double min_free_gb = 1;               // storageConfig.minFreeGB
+  std::vector<CameraConfig> cameras;    // empty: discovered from savePath
+  std::string default_camera;           // defaultCamera
+  std::string time_zone;                // timeZone: default for cameras; "" = system zone
+  int days_to_keep = 0;                 // 0 = keep forever
+  int convert_after_hours = 48;         // conversion.afterHours
+  bool convert_enabled = true;          // conversion.enabled
+  int convert_settle_minutes = 60;      // conversion.settleMinutes: quiet before converting
+  std::string convert_preset = std::string(k_default_x265_preset);  // conversion.preset
+  int convert_crf = 28;  // conversion.crf: x265 constant rate factor
+  // conversion.x265Params: "key=value:key" options after the converter's own (see
+  // docs/config.md; keyint, min-keyint, scenecut, open-gop and log-level are refused).
+  std::string convert_x265_params = std::string(k_default_x265_params);
   S3Config s3;
   std::string web_base_url = "/";          // web.baseUrl: URL prefix of the archive and pages
   std::string web_title = "CCTV archive";  // web.title

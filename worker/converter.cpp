@@ -2,6 +2,7 @@
 
 #include "core/av.hpp"
 #include "core/log.hpp"
+#include "worker/hevc_encoder.hpp"
 #include "worker/mp4_layout.hpp"
 #include "worker/sha512.hpp"
 #include "worker/unique_fd.hpp"
@@ -26,7 +27,7 @@ namespace cctv::worker {
 namespace {
 
 constexpr AVRational k_micros{1, 1'000'000};
-constexpr AVRational k_time_base{1, 90'000};
+constexpr AVRational k_time_base = HevcEncoder::k_time_base;
 constexpr std::int64_t k_duration_tolerance_us = 1'000'000;
 
 Error errno_error(const std::string& what) {
@@ -46,162 +47,6 @@ void remove_quietly(const std::filesystem::path& path) {
   std::filesystem::remove(path, ec);
 }
 
-// The encoder and muxer of one output file.
-class Encoder {
- public:
-  Encoder(const std::filesystem::path& file, const ConvertOptions& options)
-      : m_file(file), m_options(options) {}
-
-  // The day's AAC audio, copied as it is (the muxer turns ADTS into ASC); before open().
-  Result<void> set_audio(const AVCodecParameters& audio, std::span<const std::uint8_t> adts) {
-    // AudioSpecificConfig from the first ADTS header: object type, rate index, channels.
-    if (adts.size() < 7 || adts[0] != 0xff || (adts[1] & 0xf0U) != 0xf0U) {
-      return fail(ErrorKind::data_loss, "AAC audio without ADTS headers");
-    }
-    const unsigned object = ((adts[2] >> 6U) & 0x3U) + 1;
-    const unsigned rate = (adts[2] >> 2U) & 0xfU;
-    const unsigned channels = ((adts[2] & 0x1U) << 2U) | ((adts[3] >> 6U) & 0x3U);
-    m_asc = {static_cast<std::uint8_t>((object << 3U) | (rate >> 1U)),
-             static_cast<std::uint8_t>(((rate & 0x1U) << 7U) | (channels << 3U))};
-    m_audio_par =
-        av::Handle<AVCodecParameters, avcodec_parameters_free>(avcodec_parameters_alloc());
-    if (!m_audio_par) return fail(ErrorKind::internal, "avcodec_parameters_alloc: out of memory");
-    if (avcodec_parameters_copy(m_audio_par.get(), &audio) < 0) {
-      return fail(ErrorKind::internal, "avcodec_parameters_copy failed");
-    }
-    m_audio_par->codec_tag = 0;
-    return {};
-  }
-  [[nodiscard]] bool has_audio() const { return static_cast<bool>(m_audio_par); }
-
-  // An audio packet whose pts/dts are in k_time_base already.
-  Result<void> write_audio(AVPacket* packet) {
-    if (!is_open() || !has_audio()) return {};
-    if (m_last_audio_dts != AV_NOPTS_VALUE && packet->dts <= m_last_audio_dts) return {};
-    m_last_audio_dts = packet->dts;
-    {
-      // One ADTS frame per packet in MPEG-TS: its header (7 bytes, 9 with a CRC) goes.
-      if (packet->size < 7 || packet->data[0] != 0xff) return {};
-      const int header = (packet->data[1] & 0x1U) != 0 ? 7 : 9;
-      if (packet->size <= header) return {};
-      packet->data += header;  // NOLINT
-      packet->size -= header;
-      packet->stream_index = 1;
-      av_packet_rescale_ts(packet, k_time_base, m_mux->streams[1]->time_base);
-      packet->pos = -1;
-      if (const int w = av_interleaved_write_frame(m_mux.get(), packet); w < 0) {
-        return std::unexpected(av::error_from(w, "write audio to " + m_file.string()));
-      }
-    }
-    return {};
-  }
-
-  // Opens the encoder and the muxer for frames like `frame` at `rate` frames/s.
-  Result<void> open(const AVFrame& frame, AVRational rate) {
-    const AVCodec* codec = avcodec_find_encoder_by_name("libx265");
-    if (codec == nullptr) return fail(ErrorKind::unavailable, "encoder libx265 not available");
-    m_codec = av::CodecContext(avcodec_alloc_context3(codec));
-    if (!m_codec) return fail(ErrorKind::internal, "avcodec_alloc_context3: out of memory");
-    m_codec->width = frame.width;
-    m_codec->height = frame.height;
-    m_codec->pix_fmt = AV_PIX_FMT_YUV420P;
-    m_codec->time_base = k_time_base;
-    m_codec->framerate = rate;
-    m_frame_ticks = std::max<std::int64_t>(1, av_rescale_q(1, av_inv_q(rate), k_time_base));
-    m_codec->sample_aspect_ratio = frame.sample_aspect_ratio;
-    if (avformat_alloc_output_context2(m_mux.out(), nullptr, "mp4", m_file.c_str()) < 0) {
-      return fail(ErrorKind::internal, "cannot create an MP4 muxer");
-    }
-    if ((m_mux->oformat->flags & AVFMT_GLOBALHEADER) != 0) {
-      m_codec->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
-    }
-    av::Dictionary opts;
-    av_dict_set(opts.out(), "preset", m_options.preset.c_str(), 0);
-    av_dict_set(opts.out(), "crf", std::to_string(m_options.crf).c_str(), 0);
-    av_dict_set(opts.out(), "forced-idr", "1", 0);
-    // Keyframes only where a segment starts: one fragment per segment.
-    av_dict_set(opts.out(), "x265-params",
-                "keyint=100000:min-keyint=1:scenecut=0:open-gop=0:log-level=error", 0);
-    if (const int rc = avcodec_open2(m_codec.get(), codec, opts.out()); rc < 0) {
-      return std::unexpected(av::error_from(rc, "open libx265"));
-    }
-    AVStream* stream = avformat_new_stream(m_mux.get(), nullptr);
-    if (stream == nullptr) return fail(ErrorKind::internal, "avformat_new_stream failed");
-    avcodec_parameters_from_context(stream->codecpar, m_codec.get());
-    stream->codecpar->codec_tag = MKTAG('h', 'v', 'c', '1');
-    stream->time_base = k_time_base;
-    if (m_audio_par) {
-      AVStream* audio = avformat_new_stream(m_mux.get(), nullptr);
-      if (audio == nullptr) return fail(ErrorKind::internal, "avformat_new_stream failed");
-      avcodec_parameters_copy(audio->codecpar, m_audio_par.get());
-      audio->codecpar->extradata =
-          static_cast<std::uint8_t*>(av_mallocz(m_asc.size() + AV_INPUT_BUFFER_PADDING_SIZE));
-      if (audio->codecpar->extradata == nullptr) return fail(ErrorKind::internal, "out of memory");
-      std::memcpy(audio->codecpar->extradata, m_asc.data(), m_asc.size());
-      audio->codecpar->extradata_size = static_cast<int>(m_asc.size());
-      audio->time_base =
-          AVRational{1, m_audio_par->sample_rate > 0 ? m_audio_par->sample_rate : 48000};
-    }
-    if (const int rc = avio_open(&m_mux->pb, m_file.c_str(), AVIO_FLAG_WRITE); rc < 0) {
-      return std::unexpected(av::error_from(rc, "create " + m_file.string()));
-    }
-    av::Dictionary mux_opts;
-    av_dict_set(mux_opts.out(), "movflags", "frag_keyframe+empty_moov+default_base_moof", 0);
-    if (const int rc = avformat_write_header(m_mux.get(), mux_opts.out()); rc < 0) {
-      return std::unexpected(av::error_from(rc, "write MP4 header"));
-    }
-    auto packet = av::make_packet();
-    if (!packet) return std::unexpected(packet.error());
-    m_packet = std::move(*packet);
-    m_codec_text = "hevc " + std::to_string(frame.width) + "x" + std::to_string(frame.height);
-    return {};
-  }
-
-  [[nodiscard]] bool is_open() const { return static_cast<bool>(m_codec); }
-  [[nodiscard]] const std::string& codec_text() const { return m_codec_text; }
-  [[nodiscard]] int width() const { return m_codec ? m_codec->width : 0; }
-  [[nodiscard]] int height() const { return m_codec ? m_codec->height : 0; }
-
-  // Encodes `frame` (its pts in k_time_base); nullptr flushes.
-  Result<void> encode(AVFrame* frame) {
-    if (const int rc = avcodec_send_frame(m_codec.get(), frame); rc < 0) {
-      return std::unexpected(av::error_from(rc, "encode"));
-    }
-    for (;;) {
-      const int rc = avcodec_receive_packet(m_codec.get(), m_packet.get());
-      if (rc == AVERROR(EAGAIN) || rc == AVERROR_EOF) return {};
-      if (rc < 0) return std::unexpected(av::error_from(rc, "encode"));
-      m_packet->stream_index = 0;
-      if (m_packet->duration <= 0) m_packet->duration = m_frame_ticks;
-      av_packet_rescale_ts(m_packet.get(), m_codec->time_base, m_mux->streams[0]->time_base);
-      if (const int w = av_interleaved_write_frame(m_mux.get(), m_packet.get()); w < 0) {
-        return std::unexpected(av::error_from(w, "write " + m_file.string()));
-      }
-    }
-  }
-
-  Result<void> finish() {
-    CCTV_TRY(encode(nullptr));
-    if (const int rc = av_write_trailer(m_mux.get()); rc < 0) {
-      return std::unexpected(av::error_from(rc, "finish " + m_file.string()));
-    }
-    m_mux.reset();  // closes the file
-    return {};
-  }
-
- private:
-  std::filesystem::path m_file;
-  const ConvertOptions& m_options;
-  av::CodecContext m_codec;
-  av::OutputFormat m_mux;
-  av::Packet m_packet;
-  std::string m_codec_text;
-  std::int64_t m_frame_ticks = 1;
-  av::Handle<AVCodecParameters, avcodec_parameters_free> m_audio_par;
-  std::int64_t m_last_audio_dts = AV_NOPTS_VALUE;
-  std::array<std::uint8_t, 2> m_asc{};
-};
-
 // Decodes one segment into the encoder; pts are relative to `day_start_us`. Returns
 // the number of frames encoded; an error only for the encoder's failures (the caller
 // skips a segment that cannot be read).
@@ -217,7 +62,7 @@ struct Timeline {
 };
 
 Result<SegmentOutcome> transcode_segment(const std::filesystem::path& file, std::int64_t offset_us,
-                                         Encoder& encoder, Timeline& timeline,
+                                         HevcEncoder& encoder, Timeline& timeline,
                                          const ConvertOptions& options) {
   SegmentOutcome outcome;
   auto input = av::open_input(file.string());
@@ -239,6 +84,7 @@ Result<SegmentOutcome> transcode_segment(const std::filesystem::path& file, std:
   av::CodecContext decoder(avcodec_alloc_context3(codec));
   if (!decoder) return fail(ErrorKind::internal, "avcodec_alloc_context3: out of memory");
   avcodec_parameters_to_context(decoder.get(), stream->codecpar);
+  decoder->thread_count = 0;  // as many as cores: decoding keeps up with the encoder
   if (const int rc = avcodec_open2(decoder.get(), codec, nullptr); rc < 0) {
     outcome.problem = av::error_string(rc);
     return outcome;
@@ -346,7 +192,7 @@ Result<SegmentOutcome> transcode_segment(const std::filesystem::path& file, std:
 
 // The day's audio: AAC in its first readable segment, handed to the encoder.
 Result<void> take_audio(const std::vector<Segment>& segs, const std::filesystem::path& day_dir,
-                        Encoder& encoder, const std::string& what) {
+                        HevcEncoder& encoder, const std::string& what) {
   for (const Segment& seg : segs) {
     auto input = av::open_input((day_dir / seg.name).string());
     if (!input) continue;
@@ -379,7 +225,7 @@ Result<std::int64_t> encode_day(const std::vector<Segment>& segs,
   std::filesystem::path part = video;
   part += ".part";
   const UtcMicros day_start = segs.front().start_us;
-  Encoder encoder(part, options);
+  HevcEncoder encoder(part, options);
   CCTV_TRY(take_audio(segs, day_dir, encoder, what));
   Timeline timeline;
   std::size_t used = 0;

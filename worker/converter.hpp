@@ -5,6 +5,7 @@
 #pragma once
 
 #include "core/catalog.hpp"
+#include "core/config.hpp"
 #include "core/error.hpp"
 #include "worker/mp4_layout.hpp"
 
@@ -17,8 +18,9 @@
 namespace cctv::worker {
 
 struct ConvertOptions {
-  std::string preset = "veryfast";  // x265 preset (conversion.preset)
-  int crf = 28;                     // x265 constant rate factor (conversion.crf)
+  std::string preset = std::string(k_default_x265_preset);  // conversion.preset
+  int crf = 28;  // x265 constant rate factor (conversion.crf)
+  std::string x265_params = std::string(k_default_x265_params);  // conversion.x265Params
   // Stops an encoding between frames (SIGTERM): the .part is abandoned, segments intact.
   const std::atomic<bool>* stop = nullptr;
 };

@@ -292,6 +292,25 @@ BOOST_AUTO_TEST_CASE(wrong_types_are_reported_with_their_path_and_expectation) {
   check_error_names(with(R"("timeZone": 1)"), "timeZone");
 }
 
+BOOST_AUTO_TEST_CASE(x265_params_are_checked_and_may_not_undo_one_fragment_per_segment) {
+  auto def = parse_config(k_minimal);
+  BOOST_TEST_REQUIRE(def.has_value());
+  BOOST_TEST(def->convert_preset == "superfast");
+  BOOST_TEST(def->convert_x265_params == "rc-lookahead=5:b-adapt=0");
+  auto set = parse_config(with(R"("conversion": {"x265Params": "bframes=2:no-sao"})"));
+  BOOST_TEST_REQUIRE(set.has_value());
+  BOOST_TEST(set->convert_x265_params == "bframes=2:no-sao");
+  auto none = parse_config(with(R"("conversion": {"x265Params": ""})"));
+  BOOST_TEST_REQUIRE(none.has_value());
+  BOOST_TEST(none->convert_x265_params.empty());
+  for (const char* bad : {R"("keyint=250")", R"("bframes=2:scenecut=40")", R"("open-gop")",
+                          R"("a=b;rm -rf")", R"("log-level=debug")"}) {
+    const Error e = error_of(with(std::string(R"("conversion": {"x265Params": )") + bad + "}"));
+    BOOST_TEST(contains(e.message, "conversion.x265Params"), e.message);
+  }
+  check_error_names(with(R"("conversion": {"x265Params": 3})"), "conversion.x265Params");
+}
+
 BOOST_AUTO_TEST_CASE(a_top_level_that_is_not_an_object_is_an_error) {
   check_error_names("[]", "top level");
   check_error_names("\"/srv\"", "top level");
