@@ -81,6 +81,7 @@ int run_convert_now(const Config& config, std::string_view date_text, std::strin
   ConvertOptions options;
   options.preset = config.convert_preset;
   options.crf = config.convert_crf;
+  options.x265_params = config.convert_x265_params;
   options.stop = &g_convert_stop;
   (void)std::signal(SIGINT, stop_conversion);
   (void)std::signal(SIGTERM, stop_conversion);
