@@ -17,7 +17,7 @@ using catalog_detail::now_us;
 namespace {
 
 // Numbered upgrade steps: k_upgrades[i] takes the schema from version i+1 to i+2.
-constexpr std::array<std::string_view, 2> k_upgrades{
+constexpr std::array<std::string_view, 3> k_upgrades{
     // 1 -> 2: the recorder's exact segments and the camera status.
     R"sql(
 ALTER TABLE segment ADD COLUMN recorded INTEGER NOT NULL DEFAULT 0 CHECK (recorded IN (0, 1));
@@ -58,6 +58,22 @@ CREATE TABLE fragment (
   PRIMARY KEY (camera_id, date, seq),
   FOREIGN KEY (camera_id, date) REFERENCES day (camera_id, date) ON DELETE CASCADE
 ) WITHOUT ROWID;
+)sql",
+    // 3 -> 4: retention's two-phase delete (a day marked for deletion).
+    R"sql(
+ALTER TABLE day ADD COLUMN delete_reason TEXT
+  CHECK (delete_reason IN ('days', 'size', 'free space'));
+CREATE TRIGGER day_marked_keeps_its_state BEFORE UPDATE OF state ON day
+  WHEN OLD.delete_reason IS NOT NULL AND NEW.state != OLD.state
+BEGIN
+  SELECT RAISE(IGNORE);
+END;
+CREATE TRIGGER segment_not_into_marked_day BEFORE INSERT ON segment
+  WHEN EXISTS (SELECT 1 FROM day WHERE camera_id = NEW.camera_id AND date = NEW.date
+               AND delete_reason IS NOT NULL)
+BEGIN
+  SELECT RAISE(IGNORE);
+END;
 )sql",
 };
 

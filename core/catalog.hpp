@@ -1,6 +1,6 @@
 // The SQLite catalog: all SQL of the project lives in core/catalog*.cpp (cameras, days,
 // segments and the schema in catalog.cpp; camera status in catalog_status.cpp; converted
-// days in catalog_converted.cpp).
+// days in catalog_converted.cpp; retention's deletes in catalog_retention.cpp).
 // The worker opens it writable (and is its only writer); the web programs open it
 // read-only. See core/schema.sql for the tables.
 #pragma once
@@ -85,6 +85,16 @@ struct ConvertedDay {
   std::vector<Fragment> fragments;     // in order
 };
 
+// A day marked for deletion by retention (phase 1 of its two-phase delete), with where
+// its files are: see Catalog::mark_day_deleting.
+struct MarkedDay {
+  std::int64_t camera_id = 0;
+  std::string camera;     // the camera's name
+  std::string directory;  // the camera's directory, relative to the archive root
+  Date date;
+  std::string reason;  // "days", "size" or "free space"
+};
+
 // What the catalog knows of a file, to skip unchanged files when reindexing.
 struct FileStamp {
   std::int64_t size_bytes = 0;
@@ -93,7 +103,7 @@ struct FileStamp {
 
 class Catalog {
  public:
-  static constexpr int k_schema_version = 3;
+  static constexpr int k_schema_version = 4;
 
   // Writable: creates the file and its directory, sets WAL, applies upgrades.
   static Result<Catalog> open_writable(const std::filesystem::path& path);
@@ -152,6 +162,20 @@ class Catalog {
   // Forgets every status (the worker writes the configured cameras' again on start).
   Result<void> clear_camera_statuses();
   Result<sqlite::Transaction> transaction() { return sqlite::Transaction::begin(m_db); }
+
+  // --- retention's two-phase delete (core/catalog_retention.cpp) ---
+  // Phase 1: marks a day for deletion with its reason ("days", "size", "free space").
+  // False, changing nothing, when the day is gone, `converting` or marked already. A
+  // marked day keeps its state and gets no new segment rows (triggers in schema.sql).
+  Result<bool> mark_day_deleting(std::int64_t camera_id, const Date& date,
+                                 std::string_view reason);
+  // The reason a day is marked for, nullopt when it is not marked (or absent).
+  Result<std::optional<std::string>> delete_mark(std::int64_t camera_id, const Date& date);
+  // Every marked day (a crash between phases leaves some), oldest first.
+  Result<std::vector<MarkedDay>> marked_days();
+  // Phase 3, after its files are deleted: removes a marked day's rows (day, segments,
+  // converted file, fragments) in one transaction. False when it was not marked.
+  Result<bool> forget_marked_day(std::int64_t camera_id, const Date& date);
 
  private:
   explicit Catalog(sqlite::Database db) : m_db(std::move(db)) {}

@@ -2,7 +2,7 @@
 -- (`cctv-worker --reindex`). The worker is its only writer; the web programs
 -- open it read-only. Times are UTC microseconds since the epoch.
 --
--- Version 3. Upgrades are numbered steps in core/catalog.cpp (k_upgrades); a new
+-- Version 4. Upgrades are numbered steps in core/catalog.cpp (k_upgrades); a new
 -- step appends to that list and this file describes the newest schema.
 CREATE TABLE camera (
   id INTEGER PRIMARY KEY,
@@ -29,8 +29,21 @@ CREATE TABLE day (
   gap_us INTEGER NOT NULL DEFAULT 0,
   conversion_failures INTEGER NOT NULL DEFAULT 0,  -- failed conversions so far (v3)
   conversion_error TEXT NOT NULL DEFAULT '',       -- the latest failure; '' = none (v3)
+  -- Retention's two-phase delete (v4): set (mark) before the day's files are deleted,
+  -- the rows are removed after; NULL = not being deleted. A day left marked by a crash
+  -- is finished when the worker starts. Why it goes: its age (daysToKeep), the
+  -- archive's size (clearWhenFilePathReachGB) or the free-space floor (minFreeGB).
+  delete_reason TEXT CHECK (delete_reason IN ('days', 'size', 'free space')),
   PRIMARY KEY (camera_id, date)
 ) WITHOUT ROWID;
+
+-- A marked day keeps its state: a conversion cannot start on it, a late segment
+-- cannot set it back to recording (v4).
+CREATE TRIGGER day_marked_keeps_its_state BEFORE UPDATE OF state ON day
+  WHEN OLD.delete_reason IS NOT NULL AND NEW.state != OLD.state
+BEGIN
+  SELECT RAISE(IGNORE);
+END;
 
 CREATE TABLE segment (
   id INTEGER PRIMARY KEY,
@@ -50,6 +63,14 @@ CREATE TABLE segment (
   FOREIGN KEY (camera_id, date) REFERENCES day (camera_id, date) ON DELETE CASCADE
 );
 CREATE INDEX segment_by_day_time ON segment (camera_id, date, start_time_us);
+
+-- No segment row is added to a day marked for deletion: its files are going (v4).
+CREATE TRIGGER segment_not_into_marked_day BEFORE INSERT ON segment
+  WHEN EXISTS (SELECT 1 FROM day WHERE camera_id = NEW.camera_id AND date = NEW.date
+               AND delete_reason IS NOT NULL)
+BEGIN
+  SELECT RAISE(IGNORE);
+END;
 
 -- What each configured camera is doing, written by the worker's recorder (v2).
 CREATE TABLE camera_status (

@@ -98,8 +98,8 @@ BOOST_AUTO_TEST_CASE(open_writable_creates_directory_schema_and_wal) {
     BOOST_TEST_REQUIRE(catalog.has_value(), (catalog ? "" : catalog.error().message));
   }
   BOOST_TEST(fs::exists(file));
-  BOOST_TEST(pragma(file, "PRAGMA user_version") == "3");
-  BOOST_TEST(Catalog::k_schema_version == 3);
+  BOOST_TEST(pragma(file, "PRAGMA user_version") == std::to_string(Catalog::k_schema_version));
+  BOOST_TEST(Catalog::k_schema_version >= 4);  // 4: retention
   BOOST_TEST(pragma(file, "PRAGMA journal_mode") == "wal");
   for (const char* table :
        {"camera", "day", "segment", "camera_status", "converted_day", "fragment"}) {
@@ -128,7 +128,7 @@ BOOST_AUTO_TEST_CASE(open_writable_refuses_a_newer_schema) {
   const fs::path file = dir.path() / "catalog.sqlite";
   {
     auto db = must(sqlite::Database::open(file, sqlite::Database::Mode::read_write_create));
-    must(db.exec("PRAGMA user_version = 4"));
+    must(db.exec("PRAGMA user_version = 99"));
   }
   auto c = Catalog::open_writable(file);
   BOOST_TEST_REQUIRE(!c.has_value());
@@ -548,7 +548,7 @@ BOOST_AUTO_TEST_CASE(a_version_1_catalog_is_upgraded_in_place) {
   BOOST_TEST(!Catalog::open_read_only(file).has_value());
   {
     Catalog c = must(Catalog::open_writable(file));
-    BOOST_TEST(pragma(file, "PRAGMA user_version") == "3");
+    BOOST_TEST(pragma(file, "PRAGMA user_version") == std::to_string(Catalog::k_schema_version));
     BOOST_TEST(pragma(file, "SELECT conversion_failures FROM day") == "0");
     // The data survives; old rows are the indexer's.
     auto segments = must(c.segments(7, k_day));
@@ -732,4 +732,56 @@ BOOST_FIXTURE_TEST_CASE(day_rows_carry_their_conversion_failures, Fixture) {
   must(catalog.put_converted_day(cam, k_day, converted_of(k_t0)));
   BOOST_TEST(day().conversion_failures == 2);
   BOOST_TEST(day().conversion_error.empty());
+}
+
+// ---------------------------------------------------------------- retention's delete
+
+BOOST_FIXTURE_TEST_CASE(a_marked_day_keeps_its_state_and_gets_no_new_segments, Fixture) {
+  must(catalog.put_segment(cam, seg(k_day, "video_101500.ts", k_t0, 10 * k_s)));
+  const std::int64_t before = day().version;
+  BOOST_TEST(!must(catalog.delete_mark(cam, k_day)).has_value());
+  BOOST_TEST(must(catalog.mark_day_deleting(cam, k_day, "days")));
+  BOOST_TEST(day().version > before);  // the index page's ETag changes
+  BOOST_TEST(must(catalog.delete_mark(cam, k_day)).value_or("") == "days");
+  BOOST_TEST(!must(catalog.mark_day_deleting(cam, k_day, "size")));  // marked already
+  // A conversion cannot start, a late segment cannot reopen it or add a row.
+  must(catalog.set_day_state(cam, k_day, DayState::converting));
+  BOOST_TEST(day().state == DayState::recording);
+  must(catalog.put_segment(cam, seg(k_day, "video_101510.ts", k_t0 + 10 * k_s, 10 * k_s)));
+  BOOST_TEST(must(catalog.segments(cam, k_day)).size() == 1u);
+  const auto marked = must(catalog.marked_days());
+  BOOST_TEST_REQUIRE(marked.size() == 1u);
+  BOOST_TEST(marked[0].camera == "front");
+  BOOST_TEST(marked[0].directory == "front");
+  BOOST_TEST(marked[0].date == k_day);
+  BOOST_TEST(marked[0].reason == "days");
+  // Phase 3: every row of the day goes; the camera stays.
+  BOOST_TEST(must(catalog.forget_marked_day(cam, k_day)));
+  BOOST_TEST(!must(catalog.find_day(cam, k_day)).has_value());
+  BOOST_TEST(must(catalog.segments(cam, k_day)).empty());
+  BOOST_TEST(must(catalog.marked_days()).empty());
+  BOOST_TEST(!must(catalog.forget_marked_day(cam, k_day)));
+  // The day may come back later, unmarked (a file that arrived after the delete).
+  must(catalog.put_segment(cam, seg(k_day, "video_101500.ts", k_t0, 10 * k_s)));
+  BOOST_TEST(!must(catalog.delete_mark(cam, k_day)).has_value());
+}
+
+BOOST_FIXTURE_TEST_CASE(a_converting_day_is_not_marked_and_unmarked_days_are_not_forgotten,
+                        Fixture) {
+  must(catalog.put_segment(cam, seg(k_day, "video_101500.ts", k_t0, 10 * k_s)));
+  must(catalog.set_day_state(cam, k_day, DayState::converting));
+  BOOST_TEST(!must(catalog.mark_day_deleting(cam, k_day, "free space")));
+  BOOST_TEST(!must(catalog.forget_marked_day(cam, k_day)));
+  BOOST_TEST(must(catalog.find_day(cam, k_day)).has_value());
+  BOOST_TEST(!must(catalog.mark_day_deleting(cam, Date{2020, 1, 1}, "days")));  // absent
+}
+
+BOOST_FIXTURE_TEST_CASE(a_marked_converted_day_is_forgotten_with_its_fragments, Fixture) {
+  must(catalog.put_segment(cam, seg(k_day, "video_101500.ts", k_t0, 10 * k_s)));
+  must(catalog.put_converted_day(cam, k_day, converted_of(k_t0)));
+  BOOST_TEST(must(catalog.mark_day_deleting(cam, k_day, "size")));
+  BOOST_TEST(must(catalog.forget_marked_day(cam, k_day)));
+  BOOST_TEST(pragma(file, "SELECT count(*) FROM fragment") == "0");
+  BOOST_TEST(pragma(file, "SELECT count(*) FROM converted_day") == "0");
+  BOOST_TEST(pragma(file, "SELECT count(*) FROM day") == "0");
 }
