@@ -68,6 +68,14 @@ bool is_conversion_due(const DayRow& day, UtcMicros day_end, std::int64_t failur
   return failures == 0 || now >= day.changed_us + conversion_retry_delay_us(failures);
 }
 
+Result<bool> release_failed_conversion(Catalog& catalog, std::int64_t camera_id, const Date& date) {
+  auto day = catalog.find_day(camera_id, date);
+  if (!day) return std::unexpected(day.error());
+  if (!*day || (*day)->state != DayState::converting) return false;
+  CCTV_TRY(catalog.set_day_state(camera_id, date, DayState::settled));
+  return true;
+}
+
 Result<std::unique_ptr<ConverterModule>> ConverterModule::create(const Config& config,
                                                                  std::vector<Camera> cameras) {
   std::unique_ptr<ConverterModule> module(new ConverterModule(config, std::move(cameras)));
@@ -145,6 +153,7 @@ Result<bool> ConverterModule::convert_one(Catalog& catalog) {
   ConvertOptions options;
   options.preset = m_config.convert_preset;
   options.crf = m_config.convert_crf;
+  options.x265_params = m_config.convert_x265_params;
   options.stop = &m_stop;
   log::info("cam=" + cam.name + " converting " + format_date(date));
   auto done = convert_day(catalog, cam.id, cam.day_path(date), date, options);
@@ -152,7 +161,14 @@ Result<bool> ConverterModule::convert_one(Catalog& catalog) {
     ++m_converted;
     return true;
   }
-  CCTV_TRY(catalog.set_day_state(cam.id, date, DayState::settled));
+  auto released = release_failed_conversion(catalog, cam.id, date);
+  if (!released) return std::unexpected(released.error());
+  if (!*released) {
+    log::notice("cam=" + cam.name + " " + format_date(date) +
+                " was changed by another process during its conversion (" + done.error().message +
+                "); leaving it as it is");
+    return true;
+  }
   if (m_stop) {
     log::notice("cam=" + cam.name + " conversion of " + format_date(date) + " abandoned: stopping");
     return false;

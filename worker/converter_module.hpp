@@ -34,6 +34,13 @@ std::int64_t conversion_retry_delay_us(std::int64_t failures);
 bool is_conversion_due(const DayRow& day, UtcMicros day_end, std::int64_t failures,
                        const Config& config, UtcMicros now);
 
+// After a conversion of the day that did not succeed: sets it back to `settled` and
+// returns true while it is still `converting` (the failure is ours to count). Returns
+// false, changing nothing, when another process changed it meanwhile, e.g. a
+// `cctv-worker --convert-now` of the same day that converted it (its segments vanished
+// under this conversion): a converted day must not be set back to `settled`.
+Result<bool> release_failed_conversion(Catalog& catalog, std::int64_t camera_id, const Date& date);
+
 class ConverterModule final : public Module {
  public:
   // Starts the thread; `cameras` as the indexer loaded them.

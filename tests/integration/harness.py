@@ -553,3 +553,108 @@ def build_legacy(a):
     a.run("", day(-2), "091000", 6, 7)         # a gap; the timestamps run on
     a.run("", day(-1), "000000")
     a.run("", day(0), "000000", 0, 3)
+
+
+# ---- synthetic days and files (appended for tests/integration/test_convert.py) ----------
+def synthetic_segments(count, seconds=10, size="320x180", fps=10):
+    """`count` MPEG-TS segments of exactly `seconds` each (lavfi testsrc2, libx264
+    ultrafast, no B-frames, a keyframe every 2 s and at each segment start), encoded
+    once per process and size; files 10 days old. Returns Segment objects (start_s is
+    the start within the recording)."""
+    key = ("synthetic", size, fps, seconds)
+    have = _FIXTURES.get(key)
+    if have is not None and len(have) >= count:
+        return have[:count]
+    base = tempfile.mkdtemp(prefix="cctv-fixtures-syn-")
+    _FIXTURES.setdefault("extra_dirs", []).append(base)
+    pattern = os.path.join(base, "seg_%03d.ts")
+    res = run(["ffmpeg", "-v", "error", "-nostdin", "-f", "lavfi",
+               "-i", "testsrc2=size=%s:rate=%d" % (size, fps), "-t", str(count * seconds),
+               "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p",
+               "-g", str(2 * fps), "-keyint_min", str(2 * fps), "-sc_threshold", "0",
+               "-force_key_frames", "expr:gte(t,n_forced*%d)" % seconds,
+               "-f", "segment", "-segment_format", "mpegts", "-segment_time", str(seconds),
+               pattern], timeout=600)
+    if res.returncode != 0:
+        shutil.rmtree(base, ignore_errors=True)
+        raise RuntimeError("ffmpeg could not make synthetic segments: " + res.stderr)
+    old = (dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=10)).timestamp()
+    segs = []
+    for i in range(count):
+        path = pattern % i
+        segs.append(Segment(path, i * seconds, probe_duration(path), probe_frames(path)))
+        os.utime(path, (old, old))
+    _FIXTURES[key] = segs
+    return segs
+
+
+def lay_out(root, camdir, date, start, segs, copy=False):
+    """Places `segs` (Segment objects, contiguous) as one run of `date` starting at
+    `start` ("HHMMSS") in ROOT/camdir/date; hard links (keeping the fixtures' old
+    mtimes) unless `copy` (fresh files, mtime now). Returns the Placed list."""
+    base = int(start[0:2]) * 3600 + int(start[2:4]) * 60 + int(start[4:6])
+    d = os.path.join(root, camdir, date) if camdir else os.path.join(root, date)
+    os.makedirs(d, exist_ok=True)
+    out = []
+    for s in segs:
+        name = "video_%s.ts" % hhmmss(base + round(s.start_s - segs[0].start_s))
+        dst = os.path.join(d, name)
+        if copy:
+            shutil.copyfile(s.path, dst)
+        else:
+            try:
+                os.link(s.path, dst)
+            except OSError:
+                shutil.copy2(s.path, dst)
+        out.append(Placed(camdir, date, name, s))
+    return out
+
+
+def sha256_file(path):
+    import hashlib
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def mp4_top_boxes(path):
+    """[(type str, offset, size)] of the top-level boxes of an (fragmented) MP4 file."""
+    import struct
+    out = []
+    with open(path, "rb") as f:
+        end = os.fstat(f.fileno()).st_size
+        off = 0
+        while off + 8 <= end:
+            f.seek(off)
+            size, typ = struct.unpack(">I4s", f.read(8))
+            if size == 1:
+                size = struct.unpack(">Q", f.read(8))[0]
+            elif size == 0:
+                size = end - off
+            if size < 8:
+                raise ValueError("%s: box %r at %d has size %d" % (path, typ, off, size))
+            out.append((typ.decode("latin-1"), off, size))
+            off += size
+    return out
+
+
+def mp4_fragments(path):
+    """(init size, [(offset, size)] of each moof+mdat pair) from the top-level boxes."""
+    boxes = mp4_top_boxes(path)
+    moofs = [i for i, b in enumerate(boxes) if b[0] == "moof"]
+    init = boxes[moofs[0]][1] if moofs else None
+    frags = []
+    for i in moofs:
+        size = boxes[i][2]
+        if i + 1 < len(boxes) and boxes[i + 1][0] == "mdat":
+            size += boxes[i + 1][2]
+        frags.append((boxes[i][1], size))
+    return init, frags
+
+
+def cleanup_extra_fixtures():
+    for d in _FIXTURES.pop("extra_dirs", []):
+        if not KEEP:
+            shutil.rmtree(d, ignore_errors=True)

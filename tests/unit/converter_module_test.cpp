@@ -66,3 +66,34 @@ BOOST_AUTO_TEST_CASE(module_starts_and_stops) {
   module->stop();
   BOOST_TEST(module->status() == "converted 0 days, 0 failures");
 }
+
+BOOST_AUTO_TEST_CASE(a_failed_conversion_settles_only_a_day_still_converting) {
+  TempDir dir;
+  Catalog catalog = open_catalog(dir.path() / "catalog.sqlite");
+  const std::int64_t cam = value_of(catalog.ensure_camera("front", "front", "UTC"));
+  const Date date = *parse_date("2026-11-18");
+  Segment segment;
+  segment.date = date;
+  segment.name = "video_100000.ts";
+  segment.start_us = k_day_end - k_h;
+  segment.duration_us = 10 * k_micros_per_second;
+  segment.size_bytes = 1000;
+  segment.codec = "h264 320x180";
+  check(catalog.put_segment(cam, segment));
+  auto state = [&] { return value_of(catalog.find_day(cam, date))->state; };
+
+  // Its own failure (or a stop): back to settled, the failure is counted by the caller.
+  check(catalog.set_day_state(cam, date, DayState::converting));
+  BOOST_TEST(value_of(release_failed_conversion(catalog, cam, date)));
+  BOOST_TEST(state() == DayState::settled);
+
+  // A `--convert-now` of the same day finished first (the module's conversion then
+  // failed because the segments vanished): the converted day stays converted.
+  check(catalog.set_day_state(cam, date, DayState::converting));
+  check(catalog.set_day_state(cam, date, DayState::converted));
+  BOOST_TEST(!value_of(release_failed_conversion(catalog, cam, date)));
+  BOOST_TEST(state() == DayState::converted);
+
+  // A day that is gone: nothing to release.
+  BOOST_TEST(!value_of(release_failed_conversion(catalog, cam, *parse_date("2026-11-17"))));
+}
