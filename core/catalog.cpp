@@ -17,7 +17,7 @@ using catalog_detail::now_us;
 namespace {
 
 // Numbered upgrade steps: k_upgrades[i] takes the schema from version i+1 to i+2.
-constexpr std::array<std::string_view, 3> k_upgrades{
+constexpr std::array<std::string_view, 4> k_upgrades{
     // 1 -> 2: the recorder's exact segments and the camera status.
     R"sql(
 ALTER TABLE segment ADD COLUMN recorded INTEGER NOT NULL DEFAULT 0 CHECK (recorded IN (0, 1));
@@ -74,6 +74,42 @@ CREATE TRIGGER segment_not_into_marked_day BEFORE INSERT ON segment
 BEGIN
   SELECT RAISE(IGNORE);
 END;
+)sql",
+    // 4 -> 5: the S3 sync queue (upload state per file) and its status.
+    R"sql(
+CREATE TABLE upload (
+  camera_id INTEGER NOT NULL,
+  date TEXT NOT NULL,
+  name TEXT NOT NULL,
+  object_key TEXT NOT NULL,
+  start_time_us INTEGER NOT NULL,
+  end_time_us INTEGER NOT NULL,
+  size_bytes INTEGER NOT NULL DEFAULT 0 CHECK (size_bytes >= 0),
+  state TEXT NOT NULL DEFAULT 'pending'
+    CHECK (state IN ('pending', 'uploading', 'done', 'failed')),
+  upload_id TEXT NOT NULL DEFAULT '',
+  etag TEXT NOT NULL DEFAULT '',
+  attempts INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+  next_try_time_us INTEGER NOT NULL DEFAULT 0,
+  last_error TEXT NOT NULL DEFAULT '',
+  queued_time_us INTEGER NOT NULL,
+  done_time_us INTEGER,
+  only_in_s3 INTEGER NOT NULL DEFAULT 0 CHECK (only_in_s3 IN (0, 1)),
+  PRIMARY KEY (camera_id, date, name),
+  FOREIGN KEY (camera_id, date) REFERENCES day (camera_id, date) ON DELETE CASCADE
+) WITHOUT ROWID;
+CREATE INDEX upload_waiting ON upload (state, start_time_us) WHERE state != 'done';
+CREATE TABLE sync_status (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  state TEXT NOT NULL CHECK (state IN ('idle', 'uploading', 'retrying', 'blocked')),
+  waiting_files INTEGER NOT NULL DEFAULT 0,
+  waiting_bytes INTEGER NOT NULL DEFAULT 0,
+  oldest_waiting_time_us INTEGER,
+  uploaded_files INTEGER NOT NULL DEFAULT 0,
+  uploaded_bytes INTEGER NOT NULL DEFAULT 0,
+  last_error TEXT NOT NULL DEFAULT '',
+  updated_time_us INTEGER NOT NULL
+);
 )sql",
 };
 

@@ -101,9 +101,62 @@ struct FileStamp {
   std::int64_t mtime_ns = 0;
 };
 
+// The S3 sync queue (core/catalog_upload.cpp): one row per file that must go up.
+enum class UploadState { pending, uploading, done, failed };
+std::string_view to_string(UploadState state);
+std::optional<UploadState> parse_upload_state(std::string_view text);
+
+// A file of a day that must go up to S3 and has no upload row yet (or one for an older
+// version of the file): a segment, or a converted day's video.mp4 and its .sha512sum.
+struct UploadFile {
+  std::int64_t camera_id = 0;
+  Date date;
+  std::string name;  // inside the day directory
+  UtcMicros start_us = 0;
+  UtcMicros end_us = 0;
+  std::int64_t size_bytes = 0;  // as the catalog knows it (0 for the .sha512sum)
+};
+
+struct Upload {
+  std::int64_t camera_id = 0;
+  Date date;
+  std::string name;  // inside the day directory
+  std::string key;   // the object key
+  UtcMicros start_us = 0;
+  UtcMicros end_us = 0;
+  std::int64_t size_bytes = 0;
+  UploadState state = UploadState::pending;
+  std::string upload_id;  // the multipart upload in progress (state uploading)
+  std::string etag;       // verified (state done)
+  std::int64_t attempts = 0;
+  UtcMicros next_try_us = 0;
+  std::string last_error;
+  UtcMicros queued_us = 0;
+  bool only_in_s3 = false;  // deleted locally after the verified upload (clearAfterUpload)
+};
+
+// The files not uploaded yet.
+struct UploadQueueStats {
+  std::int64_t files = 0;
+  std::int64_t bytes = 0;
+  UtcMicros oldest_end_us = 0;  // the end of the oldest waiting file; 0 = none waits
+};
+
+// The sync module's summary for the index page (one row, sync_status).
+struct SyncStatus {
+  std::string state = "idle";  // idle, uploading, retrying, blocked
+  std::int64_t waiting_files = 0;
+  std::int64_t waiting_bytes = 0;
+  UtcMicros oldest_waiting_us = 0;  // 0 = nothing waits
+  std::int64_t uploaded_files = 0;  // since the worker started
+  std::int64_t uploaded_bytes = 0;
+  std::string last_error;  // why it is retrying or blocked; never a secret
+  UtcMicros updated_us = 0;
+};
+
 class Catalog {
  public:
-  static constexpr int k_schema_version = 4;
+  static constexpr int k_schema_version = 5;
 
   // Writable: creates the file and its directory, sets WAL, applies upgrades.
   static Result<Catalog> open_writable(const std::filesystem::path& path);
@@ -161,6 +214,47 @@ class Catalog {
   Result<void> put_camera_status(const CameraStatus& status);
   // Forgets every status (the worker writes the configured cameras' again on start).
   Result<void> clear_camera_statuses();
+  // --- the S3 sync queue (core/catalog_upload.cpp) ---
+  // The files of a day that need an upload row: segments (when `segments`) without one or
+  // whose size changed (unless only in S3), and a converted day's file and its
+  // .sha512sum without one.
+  Result<std::vector<UploadFile>> unqueued_files(std::int64_t camera_id, const Date& date,
+                                                 bool segments);
+  // Queues a file as pending under `key` (an existing row starts again from pending).
+  Result<void> queue_upload(const UploadFile& file, std::string_view key);
+  // Removes the rows of a day whose file is no longer one of its current files (a
+  // segment deleted or converted), unless only in S3. Returns how many.
+  Result<std::int64_t> drop_stale_uploads(std::int64_t camera_id, const Date& date);
+  // Files not done whose next try is due at `now`, oldest first (by start time).
+  Result<std::vector<Upload>> due_uploads(UtcMicros now, std::int64_t limit);
+  // Rows left `uploading` with a multipart upload id (a crash or a stop mid-upload).
+  Result<std::vector<Upload>> unfinished_uploads();
+  Result<std::optional<Upload>> find_upload(std::int64_t camera_id, const Date& date,
+                                            std::string_view name);
+  // Every row of a day, by name.
+  Result<std::vector<Upload>> uploads_of_day(std::int64_t camera_id, const Date& date);
+  // State changes of one row (by camera, date and name).
+  Result<void> put_upload_started(const Upload& upload, std::string_view upload_id);
+  Result<void> put_upload_done(const Upload& upload, std::int64_t size_bytes,
+                               std::string_view etag);
+  // Back to waiting until `next_try_us` with the reason; `count` adds an attempt.
+  Result<void> put_upload_failed(const Upload& upload, std::string_view error,
+                                 UtcMicros next_try_us, bool count);
+  // Every waiting file due now (next try in the past), e.g. after SIGHUP.
+  Result<void> retry_uploads_now(UtcMicros now);
+  Result<UploadQueueStats> upload_queue_stats();
+  // True when every current file of the day (its segments, or its converted file and
+  // checksum) is uploaded and verified: the day is safely stored in S3. False for a day
+  // without files or without rows (nothing uploaded, or S3 off).
+  Result<bool> day_in_s3(std::int64_t camera_id, const Date& date);
+  // clearAfterUpload, phase 1: when the day is `settled` or `converted`, not marked for
+  // deletion and in S3, sets it `archived` and its rows only in S3 in one transaction;
+  // the caller then deletes the local files. False, changing nothing, otherwise.
+  Result<bool> archive_day(std::int64_t camera_id, const Date& date);
+  // The converted file of a day whatever its state (an archived day keeps it).
+  Result<std::optional<ConvertedDay>> converted_file(std::int64_t camera_id, const Date& date);
+  Result<std::optional<SyncStatus>> sync_status();
+  Result<void> put_sync_status(const SyncStatus& status);
   Result<sqlite::Transaction> transaction() { return sqlite::Transaction::begin(m_db); }
 
   // --- retention's two-phase delete (core/catalog_retention.cpp) ---

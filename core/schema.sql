@@ -2,7 +2,7 @@
 -- (`cctv-worker --reindex`). The worker is its only writer; the web programs
 -- open it read-only. Times are UTC microseconds since the epoch.
 --
--- Version 4. Upgrades are numbered steps in core/catalog.cpp (k_upgrades); a new
+-- Version 5. Upgrades are numbered steps in core/catalog.cpp (k_upgrades); a new
 -- step appends to that list and this file describes the newest schema.
 CREATE TABLE camera (
   id INTEGER PRIMARY KEY,
@@ -110,3 +110,45 @@ CREATE TABLE fragment (
   PRIMARY KEY (camera_id, date, seq),
   FOREIGN KEY (camera_id, date) REFERENCES day (camera_id, date) ON DELETE CASCADE
 ) WITHOUT ROWID;
+
+-- The S3 sync queue (v5): one row per file that must go up (every segment when
+-- s3Config.uploadSegments, a converted day's video.mp4 and video.mp4.sha512sum), so
+-- that a restart resumes. pending -> uploading (a multipart upload, its id recorded so
+-- that a restart aborts it) -> done (size and ETag verified with HEAD), or failed (tried
+-- again at next_try_time_us). only_in_s3: the local file was deleted after its upload
+-- was verified (storageConfig.clearAfterUpload; the day is then `archived`).
+CREATE TABLE upload (
+  camera_id INTEGER NOT NULL,
+  date TEXT NOT NULL,
+  name TEXT NOT NULL,              -- file name inside the day directory
+  object_key TEXT NOT NULL,        -- s3Path/<camera>/<date>/<camera>_<feed>_<start>_<end>.<ext>
+  start_time_us INTEGER NOT NULL,  -- what the file covers (oldest first; the key's times)
+  end_time_us INTEGER NOT NULL,
+  size_bytes INTEGER NOT NULL DEFAULT 0 CHECK (size_bytes >= 0),
+  state TEXT NOT NULL DEFAULT 'pending'
+    CHECK (state IN ('pending', 'uploading', 'done', 'failed')),
+  upload_id TEXT NOT NULL DEFAULT '',  -- the multipart upload in progress; '' = none
+  etag TEXT NOT NULL DEFAULT '',       -- verified with HEAD when done
+  attempts INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+  next_try_time_us INTEGER NOT NULL DEFAULT 0,
+  last_error TEXT NOT NULL DEFAULT '',  -- never a secret or a signed URL
+  queued_time_us INTEGER NOT NULL,
+  done_time_us INTEGER,
+  only_in_s3 INTEGER NOT NULL DEFAULT 0 CHECK (only_in_s3 IN (0, 1)),
+  PRIMARY KEY (camera_id, date, name),
+  FOREIGN KEY (camera_id, date) REFERENCES day (camera_id, date) ON DELETE CASCADE
+) WITHOUT ROWID;
+CREATE INDEX upload_waiting ON upload (state, start_time_us) WHERE state != 'done';
+
+-- The sync queue as the index page shows it (v5): one row, written by the worker.
+CREATE TABLE sync_status (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  state TEXT NOT NULL CHECK (state IN ('idle', 'uploading', 'retrying', 'blocked')),
+  waiting_files INTEGER NOT NULL DEFAULT 0,
+  waiting_bytes INTEGER NOT NULL DEFAULT 0,
+  oldest_waiting_time_us INTEGER,  -- end of the oldest file not yet uploaded; NULL = none
+  uploaded_files INTEGER NOT NULL DEFAULT 0,  -- since the worker started
+  uploaded_bytes INTEGER NOT NULL DEFAULT 0,
+  last_error TEXT NOT NULL DEFAULT '',  -- why it is retrying or blocked
+  updated_time_us INTEGER NOT NULL
+);

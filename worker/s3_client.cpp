@@ -328,6 +328,7 @@ Result<UploadResult> Client::multipart_upload(std::string_view key,
       static_cast<int>(std::max<std::uint64_t>(1, (size + part_size - 1) / part_size));
   auto upload_id = create_multipart_upload(key, content_type_for(file));
   if (!upload_id) return std::unexpected(upload_id.error());
+  if (m_options.on_multipart_created) m_options.on_multipart_created(key, *upload_id);
 
   std::vector<CompletedPart> parts(static_cast<std::size_t>(count));
   std::atomic<int> next{0};

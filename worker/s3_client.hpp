@@ -52,6 +52,10 @@ struct ClientOptions {
   std::chrono::milliseconds part_retry_delay{500};  // doubled after each failed try
   // The signing time; system_clock::now by default (a fixed clock in tests).
   std::function<std::chrono::system_clock::time_point()> clock;
+  // Called by multipart_upload() (and so upload_file()) with the upload id as soon as
+  // the upload is created, before any part is sent: the sync queue records it so that a
+  // restart can abort an upload a crash interrupted.
+  std::function<void(std::string_view key, std::string_view upload_id)> on_multipart_created;
 };
 
 // The client options of the worker's config (s3Config + awsCredentials).
