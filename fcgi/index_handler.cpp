@@ -160,6 +160,28 @@ void fill_status(ctemplate::TemplateDictionary& cam, const CameraStatus& status,
   }
 }
 
+// The S3 line of the page header: "S3: all files uploaded", "S3: 12 files waiting (3.4
+// MB), oldest 3 min", with why the queue waits when it does. Empty without S3 or before
+// the worker's sync has written its status.
+std::string s3_text(const SyncStatus& status, std::int64_t now_us) {
+  std::string text = "S3: all files uploaded";
+  if (status.waiting_files > 0) {
+    text = "S3: " + std::to_string(status.waiting_files) +
+           (status.waiting_files == 1 ? " file" : " files") + " waiting (" +
+           human_bytes(status.waiting_bytes) + ")";
+    if (status.oldest_waiting_us > 0) {
+      const std::int64_t age = std::max<std::int64_t>(now_us - status.oldest_waiting_us, 0);
+      text += ", oldest " + human_duration(age / k_micros_per_second * k_micros_per_second);
+    }
+  }
+  if (status.state == "blocked") {
+    text += "; uploads stopped: " + status.last_error;
+  } else if (status.state == "retrying" && !status.last_error.empty()) {
+    text += "; retrying: " + status.last_error;
+  }
+  return text;
+}
+
 }  // namespace
 
 void register_index_template() {
@@ -194,6 +216,17 @@ Result<Response> IndexHandler::respond(const Request& request) {
 
   EtagBuilder etag;
   etag.add(config.web_base_url).add(config.web_title);
+  if (config.s3.enabled()) {
+    auto sync = (*catalog)->sync_status();
+    if (!sync) return std::unexpected(sync.error());
+    if (*sync) {
+      const std::string text = s3_text(**sync, now_s * k_micros_per_second);
+      ctemplate::TemplateDictionary* s3 = dict.AddSectionDictionary("S3_STATUS");
+      s3->SetValue("S3_STATE", (*sync)->state);
+      s3->SetValue("S3_TEXT", text);
+      etag.add(text);
+    }
+  }
   std::int64_t last_modified_us = 0;
   for (const auto& camera : *cameras) {
     auto days = (*catalog)->days(camera.id);

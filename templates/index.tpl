@@ -17,6 +17,7 @@
 <header class="site">
 <h1><a href="{{BASE_URL}}">{{TITLE}}</a></h1>
 <p class="meta">Generated {{GENERATED_AT}}</p>
+{{#S3_STATUS}}<p class="meta s3 s3-{{S3_STATE}}">{{S3_TEXT}}</p>{{/S3_STATUS}}
 </header>
 <main>
 {{#NO_CAMERAS}}

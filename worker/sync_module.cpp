@@ -26,7 +26,7 @@ std::string age_text(std::int64_t us) {
   const std::int64_t s = std::max<std::int64_t>(us / k_micros_per_second, 0);
   if (s < 60) return std::to_string(s) + " s";
   if (s < 7200) return std::to_string(s / 60) + " min";
-  if (s < 2 * 86400) return std::to_string(s / 3600) + " h";
+  if (s < std::int64_t{2} * 86400) return std::to_string(s / 3600) + " h";
   return std::to_string(s / 86400) + " days";
 }
 
@@ -240,7 +240,9 @@ Result<void> Syncer::record(SyncTurn& turn, const Outcome& outcome) {
     ++m_uploaded_files;
     m_uploaded_bytes += static_cast<std::int64_t>(r.size);
     log::debug("s3: uploaded " + where(u) + " to " + m_client->object_name(u.key) + " (" +
-               std::to_string(r.size) + " bytes, verified)");
+               std::to_string(r.size) + " bytes" +
+               (r.parts > 0 ? " in " + std::to_string(r.parts) + " parts" : std::string()) +
+               ", verified)");
     if (m_config.clear_after_upload) m_to_clear.emplace(u.camera_id, days_from_civil(u.date));
     if (!m_refused_logged.empty()) {
       log::notice("s3: uploads resumed");

@@ -244,3 +244,38 @@ BOOST_FIXTURE_TEST_CASE(a_failed_day_says_retrying_while_converting_and_nothing_
   BOOST_TEST(day.find("data-state=\"converted\">") != std::string::npos);
   BOOST_TEST(day.find("conversion failed") == std::string::npos);
 }
+
+BOOST_FIXTURE_TEST_CASE(the_s3_queue_is_shown_when_s3_is_on, Fixture) {
+  BOOST_TEST(std::string(get().body_view()).find("S3:") == std::string::npos);
+  config.s3.bucket = "cctv";
+  BOOST_TEST(std::string(get().body_view()).find("S3:") == std::string::npos);  // no status yet
+  {
+    auto catalog = Catalog::open_writable(config.catalog_path);
+    BOOST_REQUIRE(catalog);
+    SyncStatus status;
+    status.state = "uploading";
+    status.waiting_files = 12;
+    status.waiting_bytes = 3'400'000;
+    status.oldest_waiting_us = now_us() - 185'500'000;
+    BOOST_REQUIRE(catalog->put_sync_status(status));
+  }
+  std::string html(get().body_view());
+  BOOST_TEST(html.find("S3: 12 files waiting (3.4 MB), oldest 3 min 5 s") != std::string::npos,
+             html.substr(0, 900));
+  {
+    auto catalog = Catalog::open_writable(config.catalog_path);
+    BOOST_REQUIRE(catalog);
+    SyncStatus status;
+    status.state = "blocked";
+    status.waiting_files = 1;
+    status.waiting_bytes = 100;
+    status.oldest_waiting_us = now_us() - 5'500'000;
+    status.last_error = "PUT s3://cctv/a.ts: HTTP 403 SignatureDoesNotMatch: <bad>";
+    BOOST_REQUIRE(catalog->put_sync_status(status));
+  }
+  html = std::string(get().body_view());
+  BOOST_TEST(html.find("s3-blocked") != std::string::npos);
+  BOOST_TEST(html.find("S3: 1 file waiting (100 B), oldest 5 s; uploads stopped: PUT "
+                       "s3://cctv/a.ts: HTTP 403 SignatureDoesNotMatch: &lt;bad&gt;") !=
+             std::string::npos);
+}
