@@ -6,6 +6,8 @@
 //   s3_client_probe --config FILE head KEY
 //   s3_client_probe --config FILE presign KEY [SECONDS]   (default: presignSeconds)
 //   s3_client_probe --config FILE delete KEY
+//   s3_client_probe --config FILE upload-dir PREFIX DIR   every file of DIR, in sequence,
+//                                                         on one client (keep-alive)
 //
 // KEY is relative to s3Path. Results are one JSON line on stdout (presign: the URL).
 // A failure is one line on stderr, "s3_client_probe: <retryable|permanent> <kind>:
@@ -15,8 +17,10 @@
 #include "worker/s3_client.hpp"
 #include "worker/s3_error.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <string>
 #include <string_view>
@@ -28,8 +32,8 @@ using namespace cctv;
 using namespace cctv::worker;
 
 int usage() {
-  std::cerr << "usage: s3_client_probe --config FILE (upload KEY FILE | head KEY | "
-               "presign KEY [SECONDS] | delete KEY)\n";
+  std::cerr << "usage: s3_client_probe --config FILE (upload KEY FILE | upload-dir PREFIX DIR | "
+               "head KEY | presign KEY [SECONDS] | delete KEY)\n";
   return 1;
 }
 
@@ -80,6 +84,26 @@ int main(int argc, char** argv) {
         json_string(up->key).c_str(), static_cast<unsigned long long>(up->size),
         json_string(up->etag).c_str(), json_string(up->md5_hex).c_str(), up->parts,
         up->verified ? "true" : "false", seconds, mib_per_s);
+    return 0;
+  }
+  if (command == "upload-dir" && args.size() == 5) {
+    std::vector<std::filesystem::path> files;
+    for (const auto& entry : std::filesystem::directory_iterator(args[4])) {
+      if (entry.is_regular_file()) files.push_back(entry.path());
+    }
+    std::sort(files.begin(), files.end());
+    std::uint64_t bytes = 0;
+    const auto start = std::chrono::steady_clock::now();
+    for (const auto& file : files) {
+      auto up = client->upload_file(key + "/" + file.filename().string(), file);
+      if (!up) return failed(up.error());
+      bytes += up->size;
+    }
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    std::printf("{\"files\": %zu, \"bytes\": %llu, \"seconds\": %.3f, \"mib_per_s\": %.1f}\n",
+                files.size(), static_cast<unsigned long long>(bytes), seconds,
+                static_cast<double>(bytes) / 1048576.0 / std::max(seconds, 1e-6));
     return 0;
   }
   if (command == "head" && args.size() == 4) {

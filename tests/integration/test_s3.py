@@ -4,6 +4,7 @@ against a real S3-compatible server that verifies SigV4 (@20minutes/s3rver 5.0.0
 tests/peers/s3server.js, see ../shared/PEERS.md section 2), with a second client (rclone)
 to read back what ours wrote.
 
+- a day of 20 segments uploaded on one client, listed and checked by rclone;
 - a small file (single PUT) and a 17 MiB file (multipart, 4 parts of 5 MiB, in parallel)
   uploaded, verified by HEAD, downloaded back through a presigned URL (urllib) and through
   rclone (configured from the environment only), and compared byte for byte;
@@ -231,6 +232,23 @@ class S3ClientTest(unittest.TestCase):
         self.assertRegex(listing, r"\b%d\b.*2026-11-19/video\.mp4" % size)
         self.assertEqual(self.rclone("md5sum", "s3t:%s/%s" % (BUCKET, full_key)).split()[0]
                          .decode(), hashlib.md5(read(path)).hexdigest())
+
+    def test_a_day_of_segments_on_one_connection(self):
+        day = os.path.join(self.work, "2026-11-18")
+        os.makedirs(day)
+        sizes = {}
+        for i in range(20):
+            name = "video_%06d.ts" % (i * 10)
+            sizes[name] = 50_000 + i
+            random_file(os.path.join(day, name), sizes[name], name)
+        res = self.probe("upload-dir", "yard/2026-11-18", day)
+        self.assertEqual(res.returncode, 0, res.stderr)
+        self.assertEqual(json.loads(res.stdout)["files"], 20)
+        listing = self.rclone("lsl", "s3t:%s/%s/yard/2026-11-18" % (BUCKET, PREFIX)).decode()
+        listed = {line.split()[-1]: int(line.split()[0]) for line in listing.splitlines()}
+        self.assertEqual(listed, sizes)
+        self.assertEqual(self.rclone("check", day, "s3t:%s/%s/yard/2026-11-18" % (BUCKET, PREFIX)),
+                         b"")
 
     def test_delete(self):
         path = random_file(os.path.join(self.work, "gone.ts"), 1000, "gone")
