@@ -10,6 +10,7 @@
 #include "worker/indexer.hpp"
 #include "worker/notifier.hpp"
 #include "worker/recorder_module.hpp"
+#include "worker/sync_module.hpp"
 #include "worker/watcher.hpp"
 
 #include <atomic>
@@ -32,6 +33,40 @@ int fail_with(const Error& error) {
 std::atomic<bool> g_convert_stop{false};
 
 extern "C" void stop_conversion(int /*signal*/) { g_convert_stop.store(true); }
+
+// --once: one pass of each job, in the order that lets the next one act on the
+// previous one's result, then the exit status: 0 when everything is done, 1 when a pass
+// failed, 3 when files still wait for S3 (docs/worker.md, "cctv-worker --once").
+int run_once(const Config& config, std::chrono::seconds sync_timeout) {
+  auto catalog = Catalog::open_writable(config.catalog_path);
+  if (!catalog) return fail_with(catalog.error());
+  // 1. Indexing: the catalog in line with the disk (incremental, days settled).
+  Indexer indexer(config, *catalog);
+  if (auto indexed = indexer.reindex(false); !indexed) {
+    return fail_with(indexed.error().context("reindex"));
+  }
+  // 2. The S3 sync pass (issue 5): upload what waits, until the queue is empty or the
+  //    timeout, so that retention below sees those days as stored elsewhere.
+  bool synced = true;
+  if (config.s3.enabled()) {
+    auto pass = run_sync_pass(config, indexer.cameras(), sync_timeout);
+    if (!pass) return fail_with(pass.error());
+    const std::string done = describe_pass(*pass);
+    synced = pass->outcome == SyncPassReport::Outcome::synced;
+    if (synced) {
+      log::info("s3 sync: " + done + "; everything is in S3");
+    } else if (pass->outcome == SyncPassReport::Outcome::refused) {
+      log::error("s3 sync: " + done + "; stopped, S3 refuses: " + pass->error + "; " +
+                 describe_queue(pass->left, system_now()));
+    } else {
+      log::error("s3 sync: " + done + "; not finished within " +
+                 std::to_string(sync_timeout.count()) +
+                 " s: " + describe_queue(pass->left, system_now()));
+    }
+  }
+  // 3. Retention: one pass (worker/retention_module.hpp) once it lands.
+  return synced ? k_exit_ok : k_exit_unsynced;
+}
 
 }  // namespace
 
@@ -66,6 +101,7 @@ int run(int argc, char** argv) {
   if (!options->convert_now.empty()) {
     return run_convert_now(*config, options->convert_now, options->camera);
   }
+  if (options->once) return run_once(*config, std::chrono::seconds(options->timeout_seconds));
   return options->reindex ? run_reindex(*config) : run_daemon(*config);
 }
 
@@ -182,7 +218,14 @@ int run_daemon(const Config& config) {
     converter = std::move(*created);
     daemon->add(*converter);
   }
-  // Later modules (converter, S3 sync, retention) are created and added here.
+  // The S3 sync (issue 5), when a bucket is configured.
+  std::unique_ptr<SyncModule> sync;
+  if (config.s3.enabled()) {
+    auto created = SyncModule::create(config, indexer.cameras());
+    if (!created) return fail_with(created.error());
+    sync = std::move(*created);
+    daemon->add(*sync);
+  }
   notifier.ready(daemon->status());
   log::notice("cctv-worker ready: " + daemon->status());
   if (auto ran = daemon->run(); !ran) return fail_with(ran.error());

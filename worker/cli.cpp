@@ -2,6 +2,7 @@
 
 #include "core/layout.hpp"
 
+#include <charconv>
 #include <system_error>
 
 namespace cctv::worker {
@@ -19,7 +20,8 @@ std::optional<log::Level> parse_level(std::string_view text) {
 
 std::string usage() {
   return "usage: cctv-worker [--config FILE] [--log-level LEVEL]\n"
-         "                   [--check-config | --reindex | --convert-now DATE [--camera NAME]]\n"
+         "                   [--check-config | --reindex | --once [--timeout SECONDS] |\n"
+         "                    --convert-now DATE [--camera NAME]]\n"
          "\n"
          "Records the configured cameras into the CCTV archive, indexes every segment that\n"
          "appears there (recorded, uploaded or copied) into the catalog, and keeps it up\n"
@@ -29,16 +31,22 @@ std::string usage() {
          "  --check-config     check the config, print a one-line verdict, exit 0 or 1\n"
          "  --reindex          rebuild the catalog from the files on disk (re-probing every\n"
          "                     segment) and exit\n"
+         "  --once             one pass of indexing, S3 sync and retention, then exit: 0 when\n"
+         "                     all is done, 1 when something failed or free space is still\n"
+         "                     short, 3 when files still wait for their upload to S3\n"
+         "  --timeout SECONDS  with --once: how long to wait for the uploads (default 600)\n"
          "  --convert-now DATE convert that day (YYYY-MM-DD) of every camera, or of --camera\n"
          "                     NAME, to H.265 video.mp4 now, ignoring its age, and exit\n"
          "  --log-level LEVEL  debug, info (default), notice or warning\n"
          "  --help             this text\n"
          "\n"
-         "Without --check-config or --reindex it runs as the daemon (systemd Type=notify).\n";
+         "Without --check-config, --reindex, --once or --convert-now it runs as the daemon\n"
+         "(systemd Type=notify).\n";
 }
 
 Result<Options> parse_options(const std::vector<std::string_view>& args) {
   Options options;
+  bool has_timeout = false;
   for (std::size_t i = 0; i < args.size(); ++i) {
     std::string_view arg = args[i];
     std::string_view value;
@@ -48,8 +56,8 @@ Result<Options> parse_options(const std::vector<std::string_view>& args) {
       arg = arg.substr(0, eq);
       has_value = true;
     }
-    const bool takes_value =
-        arg == "--config" || arg == "--log-level" || arg == "--convert-now" || arg == "--camera";
+    const bool takes_value = arg == "--config" || arg == "--log-level" || arg == "--convert-now" ||
+                             arg == "--camera" || arg == "--timeout";
     if (takes_value && !has_value) {
       if (i + 1 >= args.size()) {
         return fail(ErrorKind::invalid_argument, std::string(arg) + " needs a value");
@@ -78,15 +86,29 @@ Result<Options> parse_options(const std::vector<std::string_view>& args) {
     } else if (arg == "--camera") {
       if (value.empty()) return fail(ErrorKind::invalid_argument, "--camera needs a name");
       options.camera = value;
+    } else if (arg == "--timeout") {
+      int seconds = 0;
+      const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), seconds);
+      if (ec != std::errc() || end != value.data() + value.size() || seconds < 0) {
+        return fail(ErrorKind::invalid_argument,
+                    "--timeout: \"" + std::string(value) + "\" is not a number of seconds");
+      }
+      options.timeout_seconds = seconds;
+      has_timeout = true;
     } else if (arg == "--check-config") {
       options.check_config = true;
     } else if (arg == "--reindex") {
       options.reindex = true;
+    } else if (arg == "--once") {
+      options.once = true;
     } else if (arg == "--help" || arg == "-h") {
       options.help = true;
     } else {
       return fail(ErrorKind::invalid_argument, "unknown option \"" + std::string(arg) + "\"");
     }
+  }
+  if (has_timeout && !options.once) {
+    return fail(ErrorKind::invalid_argument, "--timeout goes with --once");
   }
   if (!options.camera.empty() && options.convert_now.empty()) {
     return fail(ErrorKind::invalid_argument, "--camera goes with --convert-now");
@@ -96,6 +118,10 @@ Result<Options> parse_options(const std::vector<std::string_view>& args) {
   }
   if (options.check_config && options.reindex) {
     return fail(ErrorKind::invalid_argument, "--check-config and --reindex exclude each other");
+  }
+  if (options.once && (options.check_config || options.reindex || !options.convert_now.empty())) {
+    return fail(ErrorKind::invalid_argument,
+                "--once excludes --check-config, --reindex and --convert-now");
   }
   return options;
 }

@@ -1,9 +1,12 @@
 // The command line of cctv-worker.
 //
 //   cctv-worker [--config FILE] [--log-level LEVEL]
-//               [--check-config | --reindex | --convert-now DATE [--camera NAME]]
+//               [--check-config | --reindex | --once [--timeout SECONDS] |
+//                --convert-now DATE [--camera NAME]]
 //
 // Exit codes: 0 success, 1 failure (bad config, unreadable catalog...), 2 usage error.
+// --once: 0 when every pass is done (indexed, retention's limits hold, everything in S3),
+// 1 when a pass failed, 3 when files still wait for their upload to S3.
 #pragma once
 
 #include "core/config.hpp"
@@ -20,13 +23,17 @@ namespace cctv::worker {
 inline constexpr int k_exit_ok = 0;
 inline constexpr int k_exit_failure = 1;
 inline constexpr int k_exit_usage = 2;
+// --once with S3 on: the upload queue is not empty at the end (timeout, or S3 refused).
+inline constexpr int k_exit_unsynced = 3;
 
 struct Options {
   std::string config;  // --config FILE; "" = $CCTV_CONFIG, else /etc/cctv/config.json
   bool check_config = false;
   bool reindex = false;
-  std::string convert_now;  // --convert-now DATE (YYYY-MM-DD): convert that day and exit
-  std::string camera;       // --camera NAME: only this camera (with --convert-now)
+  bool once = false;          // --once: one pass of indexing, S3 sync and retention, then exit
+  int timeout_seconds = 600;  // --timeout SECONDS: --once waits this long for the uploads
+  std::string convert_now;    // --convert-now DATE (YYYY-MM-DD): convert that day and exit
+  std::string camera;         // --camera NAME: only this camera (with --convert-now)
   bool help = false;
   log::Level log_level = log::Level::info;
 };

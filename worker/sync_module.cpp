@@ -7,7 +7,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
+#include <cstdio>
 #include <random>
 #include <system_error>
 #include <utility>
@@ -53,6 +55,15 @@ std::vector<SyncCamera> sync_cameras(const Config& config, const std::vector<Cam
     out.push_back(std::move(sc));
   }
   return out;
+}
+
+std::string describe_pass(const SyncPassReport& report) {
+  std::array<char, 64> rate{};
+  const double mib = static_cast<double>(report.uploaded_bytes) / static_cast<double>(1 << 20);
+  (void)std::snprintf(rate.data(), rate.size(), "in %.2f s, %.1f MiB/s", report.seconds,
+                      report.seconds > 0 ? mib / report.seconds : 0.0);
+  return std::to_string(report.uploaded_files) + " files uploaded (" +
+         megabytes(report.uploaded_bytes) + ") " + rate.data();
 }
 
 std::string describe_queue(const UploadQueueStats& stats, UtcMicros now) {

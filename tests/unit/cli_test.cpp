@@ -57,6 +57,20 @@ BOOST_AUTO_TEST_CASE(usage_errors) {
   BOOST_TEST(usage().find("--check-config") != std::string::npos);
 }
 
+BOOST_AUTO_TEST_CASE(once_takes_a_timeout_for_the_uploads) {
+  auto options = value_of(parse({"--once"}));
+  BOOST_TEST(options.once);
+  BOOST_TEST(options.timeout_seconds == 600);
+  options = value_of(parse({"--once", "--timeout", "30"}));
+  BOOST_TEST(options.timeout_seconds == 30);
+  BOOST_TEST(value_of(parse({"--timeout=0", "--once"})).timeout_seconds == 0);
+  BOOST_TEST(!parse({"--timeout", "30"}));  // only with --once
+  BOOST_TEST(!parse({"--once", "--timeout", "-1"}));
+  BOOST_TEST(!parse({"--once", "--timeout", "10s"}));
+  BOOST_TEST(!parse({"--once", "--reindex"}));
+  BOOST_TEST(usage().find("--timeout SECONDS") != std::string::npos);
+}
+
 BOOST_AUTO_TEST_CASE(check_config_says_what_it_found) {
   TempDir dir;
   const auto root = dir.path() / "archive";

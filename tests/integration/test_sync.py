@@ -1,0 +1,293 @@
+#!/usr/bin/python3
+"""The S3 sync (worker/sync_module.hpp, issue 5) through `cctv-worker --once` against a
+real S3-compatible server that verifies SigV4 (@20minutes/s3rver 5.0.0 via
+tests/peers/s3server.js, see ../shared/PEERS.md section 2), read back with rclone.
+
+- segments that arrive in an archive (two days, one camera with a videoFeedId) and a
+  12 MiB segment (multipart) are uploaded by --once under the Izara keys
+  s3Path/<camera>/<date>/<camera>_<feed>_<startUTC>_<endUTC>.ts, listed by rclone and
+  downloaded back identical; a second --once uploads nothing;
+- the server stopped in the middle of the uploads and started again: the sync completes,
+  nothing duplicated or missing;
+- a wrong secret: exit 3, one clear error line, nothing deleted (clearAfterUpload on);
+  the config fixed: everything synced, and only then the settled day's files deleted
+  (its rows kept: the day is `archived`).
+"""
+import json
+import math
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import unittest
+
+import harness
+from harness import BIN, ArchiveBuilder, day
+from test_s3 import BUCKET, KEY_ID, SECRET, S3Server, require_peers
+
+WORKER = os.path.join(BIN, "cctv-worker")
+PREFIX = "site1"
+CAMERA = "front"
+FEED = "Streaming/Channels/101"
+FEED_KEY = "Streaming-Channels-101"
+MIB = 1 << 20
+
+
+def key_time(date, hhmmss, plus=0.0):
+    """YYYYMMDDTHHMMSSZ of a day directory's local (UTC here) time + `plus` seconds,
+    rounded to the nearest second as the worker rounds the end."""
+    import datetime as dt
+    t = dt.datetime.strptime(date + hhmmss, "%Y-%m-%d%H%M%S") + dt.timedelta(
+        seconds=math.floor(plus + 0.5))
+    return t.strftime("%Y%m%dT%H%M%SZ")
+
+
+def big_segment(path):
+    """A valid MPEG-TS segment of more than 5 MiB (lossless 720p): a multipart upload."""
+    res = harness.run(["ffmpeg", "-v", "error", "-nostdin", "-f", "lavfi",
+                       "-i", "testsrc2=size=1280x720:rate=10", "-t", "3", "-c:v", "libx264",
+                       "-preset", "ultrafast", "-qp", "0", "-pix_fmt", "yuv420p", "-g", "10",
+                       "-f", "mpegts", path])
+    if res.returncode != 0:
+        raise RuntimeError("ffmpeg: " + res.stderr)
+    old = time.time() - 10 * 86400
+    os.utime(path, (old, old))
+    return path
+
+
+def probe_duration(path):
+    return harness.probe_duration(path)
+
+
+class Site:
+    """An archive, a config and a catalog for one test."""
+
+    def __init__(self, work, name, endpoint, secret=SECRET, clear=False, **s3):
+        self.dir = os.path.join(work, name)
+        self.root = os.path.join(self.dir, "archive")
+        self.catalog = os.path.join(self.dir, "var", "catalog.sqlite")
+        self.config = os.path.join(self.dir, "config.json")
+        self.archive = ArchiveBuilder(self.root)
+        self.expected = {}  # key -> local path
+        self.endpoint = endpoint
+        self.write_config(secret, clear, **s3)
+
+    def write_config(self, secret=SECRET, clear=False, **s3):
+        s3config = {"s3Bucket": BUCKET, "s3Path": PREFIX + "/" + os.path.basename(self.dir),
+                    "endpoint": self.endpoint, "pathStyle": True,
+                    "multipartThresholdMB": 5, "multipartPartSizeMB": 5,
+                    "uploadConcurrency": 4}
+        s3config.update(s3)
+        config = {"storageConfig": {"savePath": self.root, "catalogPath": self.catalog,
+                                    "clearAfterUpload": clear},
+                  "timeZone": "UTC",
+                  "conversion": {"enabled": False},
+                  "cameras": [{"cameraName": CAMERA, "videoFeedId": FEED}],
+                  "s3Config": s3config,
+                  "awsCredentials": {"accessKeyId": KEY_ID, "secretAccessKey": secret}}
+        with open(os.open(self.config, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as f:
+            json.dump(config, f)
+
+    @property
+    def key_prefix(self):
+        return PREFIX + "/" + os.path.basename(self.dir)
+
+    def add_run(self, date, start, count=13):
+        for p in self.archive.run(CAMERA, date, start, count=count):
+            self.expect(date, p.name, os.path.join(self.root, CAMERA, date, p.name),
+                        p.seg.duration)
+
+    def add_big(self, date, hhmmss):
+        path = os.path.join(self.root, CAMERA, date, "video_%s.ts" % hhmmss)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        big_segment(path)
+        self.expect(date, os.path.basename(path), path, probe_duration(path))
+        return path
+
+    def expect(self, date, name, path, duration):
+        hhmmss = name[6:12]
+        key = "%s/%s/%s/%s_%s_%s_%s.ts" % (self.key_prefix, CAMERA, date, CAMERA, FEED_KEY,
+                                           key_time(date, hhmmss), key_time(date, hhmmss,
+                                                                            duration))
+        self.expected[key] = path
+
+    def once(self, timeout=120, wait=None):
+        env = dict(os.environ)
+        for var in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+            env.pop(var, None)
+        return subprocess.Popen([WORKER, "--config", self.config, "--once", "--timeout",
+                                 str(timeout)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True, env=env)
+
+    def uploads(self):
+        with sqlite3.connect("file:%s?mode=ro" % self.catalog, uri=True) as db:
+            return db.execute("SELECT date, name, state, only_in_s3 FROM upload").fetchall()
+
+    def day_state(self, date):
+        with sqlite3.connect("file:%s?mode=ro" % self.catalog, uri=True) as db:
+            row = db.execute("SELECT state, segment_count FROM day WHERE date = ?",
+                             (date,)).fetchone()
+            return row
+
+
+class SyncTest(unittest.TestCase):
+    maxDiff = None
+
+    @classmethod
+    def setUpClass(cls):
+        require_peers()
+        harness.require_binaries("cctv-worker")
+        cls.work = tempfile.mkdtemp(prefix="cctv-sync-")
+        cls.server = S3Server(cls.work).start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+        if not harness.KEEP:
+            shutil.rmtree(cls.work, ignore_errors=True)
+
+    # -- helpers ---------------------------------------------------------------------
+    def rclone(self, *args, check=True):
+        if shutil.which("rclone") is None:
+            self.skipTest("rclone is not installed (scripts/install-deps)")
+        env = dict(os.environ)
+        env.pop("AWS_CA_BUNDLE", None)  # rclone 1.60 fails on it (PEERS.md)
+        env.update({"RCLONE_CONFIG": "/dev/null", "RCLONE_CONFIG_S3T_TYPE": "s3",
+                    "RCLONE_CONFIG_S3T_PROVIDER": "Other",
+                    "RCLONE_CONFIG_S3T_ENDPOINT": self.server.endpoint,
+                    "RCLONE_CONFIG_S3T_ACCESS_KEY_ID": KEY_ID,
+                    "RCLONE_CONFIG_S3T_SECRET_ACCESS_KEY": SECRET,
+                    "RCLONE_CONFIG_S3T_REGION": "us-east-1",
+                    "RCLONE_CONFIG_S3T_FORCE_PATH_STYLE": "true",
+                    "RCLONE_CONFIG_S3T_NO_CHECK_BUCKET": "true"})
+        res = subprocess.run(["rclone"] + list(args), capture_output=True, timeout=120, env=env)
+        if check:
+            self.assertEqual(res.returncode, 0, res.stderr.decode(errors="replace"))
+        return res.stdout
+
+    def listed(self, site):
+        out = self.rclone("lsf", "-R", "--files-only", "s3t:%s/%s" % (BUCKET, site.key_prefix))
+        return sorted(site.key_prefix + "/" + line for line in out.decode().split("\n") if line)
+
+    def assertSynced(self, site, contents):
+        """Exactly the expected keys, each identical to `contents[key]` (bytes)."""
+        self.assertEqual(self.listed(site), sorted(site.expected))
+        back = os.path.join(site.dir, "back")
+        shutil.rmtree(back, ignore_errors=True)
+        self.rclone("copy", "--fast-list", "s3t:%s/%s" % (BUCKET, site.key_prefix), back)
+        for key, data in contents.items():
+            rel = key[len(site.key_prefix) + 1:]
+            with open(os.path.join(back, rel), "rb") as f:
+                self.assertEqual(f.read(), data, key)
+        # rclone's own MD5 check against S3's ETags.
+        sums = self.rclone("md5sum", "s3t:%s/%s" % (BUCKET, site.key_prefix)).decode()
+        self.assertEqual(len([l for l in sums.split("\n") if l.strip()]), len(site.expected))
+
+    def run_once(self, site, timeout=120):
+        proc = site.once(timeout)
+        out, err = proc.communicate(timeout=timeout + 60)
+        return proc.returncode, err
+
+    @staticmethod
+    def read_all(site):
+        out = {}
+        for key, path in site.expected.items():
+            with open(path, "rb") as f:
+                out[key] = f.read()
+        return out
+
+    # -- tests -----------------------------------------------------------------------
+    def test_once_uploads_segments_under_izara_keys(self):
+        site = Site(self.work, "once", self.server.endpoint)
+        site.add_run(day(-3), "101500")
+        site.add_run(day(0), "000100", count=4)
+        site.add_big(day(-3), "120000")
+        contents = self.read_all(site)
+        started = time.monotonic()
+        code, err = self.run_once(site)
+        seconds = time.monotonic() - started
+        self.assertEqual(code, 0, err)
+        self.assertIn("everything is in S3", err)
+        self.assertNotIn(SECRET, err)
+        self.assertSynced(site, contents)
+        total = sum(len(v) for v in contents.values())
+        print("\n--once: %d files, %.1f MiB in %.2f s (%.1f MiB/s, with indexing)"
+              % (len(contents), total / MIB, seconds, total / MIB / seconds), file=sys.stderr)
+        self.assertTrue(all(state == "done" for _, _, state, _ in site.uploads()))
+        # Nothing new: nothing uploaded again.
+        code, err = self.run_once(site)
+        self.assertEqual(code, 0, err)
+        self.assertIn("s3 sync: 0 files uploaded", err)
+        # A new segment is picked up by the next pass.
+        site.add_run(day(0), "000300", count=2)
+        contents = self.read_all(site)
+        code, err = self.run_once(site)
+        self.assertEqual(code, 0, err)
+        self.assertIn("s3 sync: 2 files uploaded", err)
+        self.assertSynced(site, contents)
+
+    def test_server_stopped_mid_upload(self):
+        site = Site(self.work, "restart", self.server.endpoint, uploadLimitKBps=4096,
+                    uploadConcurrency=2)
+        site.add_run(day(-2), "080000")
+        site.add_big(day(-2), "090000")
+        site.add_big(day(-2), "091000")
+        contents = self.read_all(site)
+        proc = site.once(timeout=180)
+        err_lines = []
+        reader = threading.Thread(target=lambda: err_lines.append(proc.stderr.read()))
+        reader.start()
+        time.sleep(2.0)  # in the middle of the first big file (about 6 s at 4 MiB/s)
+        port = self.server.port
+        self.server.stop()
+        time.sleep(2.5)
+        self.server.port = port
+        self.server.start()
+        proc.wait(240)
+        reader.join()
+        proc.stdout.close()
+        proc.stderr.close()
+        err = "".join(err_lines)
+        self.assertEqual(proc.returncode, 0, err)
+        self.assertRegex(err, r"upload of .* failed .*(connect|Connection|reset|refused|closed)")
+        self.assertSynced(site, contents)
+
+    def test_wrong_secret_then_fixed(self):
+        site = Site(self.work, "secret", self.server.endpoint, secret="wrong/secret+x",
+                    clear=True)
+        past = day(-4)
+        site.add_run(past, "060000", count=6)
+        site.add_run(day(0), "000100", count=3)
+        contents = self.read_all(site)
+        code, err = self.run_once(site, timeout=60)
+        self.assertEqual(code, 3, err)
+        self.assertEqual(err.count("uploads stopped"), 1, err)
+        self.assertIn("SignatureDoesNotMatch", err)
+        self.assertNotIn("wrong/secret+x", err)
+        self.assertNotIn(SECRET, err)
+        for path in site.expected.values():
+            self.assertTrue(os.path.exists(path), path)  # nothing deleted
+        self.assertEqual(self.listed(site), [])
+        self.assertEqual(site.day_state(past)[0], "settled")
+        # The config fixed: synced, then the settled day cleared (clearAfterUpload).
+        site.write_config(SECRET, clear=True)
+        code, err = self.run_once(site, timeout=60)
+        self.assertEqual(code, 0, err)
+        self.assertSynced(site, contents)
+        state, count = site.day_state(past)
+        self.assertEqual((state, count), ("archived", 6))
+        for key, path in site.expected.items():
+            if "/%s/" % past in key:
+                self.assertFalse(os.path.exists(path), path)  # only in S3 now
+            else:
+                self.assertTrue(os.path.exists(path), path)  # today: still recording
+        only = sorted(n for d, n, s, o in site.uploads() if o)
+        self.assertEqual(len(only), 6)
+
+
+if __name__ == "__main__":
+    harness.main()
