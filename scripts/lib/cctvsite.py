@@ -183,8 +183,11 @@ def render(template, values, upload):
 
 
 def render_site(config, listen, webroot, index_socket, playlist_socket, cache_dir,
-                htpasswd=None, upload_temp=None, playlist_cache=True):
-    """The site file's text. `htpasswd` set = the upload location is on."""
+                htpasswd=None, upload_temp=None, playlist_cache=True, api_socket=None):
+    """The site file's text. `htpasswd` set = the upload location is on. `api_socket`
+    defaults to api.sock beside the playlist socket."""
+    if api_socket is None:
+        api_socket = os.path.join(os.path.dirname(os.path.abspath(playlist_socket)), "api.sock")
     cfg = load_config(config)
     save_path = config_value(cfg, "savePath")
     base = config_value(cfg, "baseUrl")
@@ -200,6 +203,7 @@ def render_site(config, listen, webroot, index_socket, playlist_socket, cache_di
         "CACHE_DIR": os.path.abspath(cache_dir),
         "INDEX_SOCKET": os.path.abspath(index_socket),
         "PLAYLIST_SOCKET": os.path.abspath(playlist_socket),
+        "API_SOCKET": os.path.abspath(api_socket),
         "BASE": base,
         "BASE_RE": re.escape(base).replace("\\/", "/"),
         "DATE_RE": DATE_RE,
@@ -289,6 +293,7 @@ def main(argv):
     st.add_argument("--webroot", required=True)
     st.add_argument("--index-socket", default="/run/cctv/index.sock")
     st.add_argument("--playlist-socket", default="/run/cctv/playlist.sock")
+    st.add_argument("--api-socket", default="/run/cctv/api.sock")
     st.add_argument("--cache-dir", default="/var/cache/nginx/cctv")
     st.add_argument("--htpasswd", help="enables uploads: an htpasswd file (htpasswd or "
                                        "openssl passwd -6 makes the entries)")
@@ -310,7 +315,7 @@ def main(argv):
         write_config(a.out, a.save_path, a.catalog, a.title)
     elif a.cmd == "site":
         text = render_site(a.config, a.listen, a.webroot, a.index_socket, a.playlist_socket,
-                           a.cache_dir, a.htpasswd, a.upload_temp)
+                           a.cache_dir, a.htpasswd, a.upload_temp, api_socket=a.api_socket)
         with open(a.out, "w", encoding="utf-8") as f:
             f.write(text)
     elif a.cmd == "get":

@@ -1,0 +1,7 @@
+#include "fcgi/api_handler.hpp"
+
+int main(int argc, char** argv) {
+  return cctv::web::serve_main(argc, argv, "cctv-api", [](const cctv::Config& config) {
+    return std::make_unique<cctv::web::ApiHandler>(config);
+  });
+}
