@@ -5,6 +5,7 @@
 #include "fcgi/query.hpp"
 
 #include <algorithm>
+#include <map>
 
 namespace cctv::web {
 namespace {
@@ -59,6 +60,62 @@ Result<FragmentList> PlaylistHandler::converted_day(Catalog& catalog, const DayR
     m_cache->put_converted_day(day.camera_id, day_number, day.version, fragments);
   }
   return fragments;
+}
+
+Result<PlaylistDay> PlaylistHandler::archived_day(Catalog& catalog, const DayRow& day,
+                                                  std::chrono::sys_seconds signed_at) {
+  const Config& config = m_access.config();
+  const std::string date = format_date(day.date);
+  if (!m_presigner) {
+    auto made = Presigner::create(config.s3);
+    if (!made) {
+      return fail(ErrorKind::unavailable,
+                  "day " + date + " is kept only in S3, and " + made.error().message);
+    }
+    m_presigner = std::move(*made);
+  }
+  auto uploads = catalog.uploads_of_day(day.camera_id, day.date);
+  if (!uploads) return std::unexpected(uploads.error());
+  std::map<std::string, std::string, std::less<>> keys;
+  for (const Upload& u : *uploads) keys.emplace(u.name, u.key);
+  const std::chrono::seconds expiry{config.s3.presign_seconds};
+  const auto sign = [&](const std::string& name) -> Result<std::string> {
+    const auto it = keys.find(name);
+    if (it == keys.end()) {
+      return fail(ErrorKind::not_found, "day " + date + ": " + name + " is not in S3");
+    }
+    return m_presigner->url(it->second, signed_at, expiry);
+  };
+  PlaylistDay out;
+  auto converted = catalog.converted_file(day.camera_id, day.date);
+  if (!converted) return std::unexpected(converted.error());
+  if (*converted) {
+    const ConvertedDay& file = **converted;
+    auto url = sign(file.file_name);
+    if (!url) return std::unexpected(url.error());
+    out.map = PlaylistMap{*url, file.init_size_bytes};
+    for (const Fragment& f : file.fragments) {
+      Segment s;
+      s.date = day.date;
+      s.name = *url;
+      s.start_us = f.start_us;
+      s.duration_us = f.duration_us;
+      s.size_bytes = f.size_bytes;
+      s.codec = file.codec;
+      out.segments.push_back(std::move(s));
+      out.ranges.push_back(ByteRange{f.offset_bytes, f.size_bytes});
+    }
+    return out;
+  }
+  auto segments = day_segments(catalog, day);
+  if (!segments) return std::unexpected(segments.error());
+  out.segments = **segments;
+  for (Segment& s : out.segments) {
+    auto url = sign(s.name);
+    if (!url) return std::unexpected(url.error());
+    s.name = std::move(*url);
+  }
+  return out;
 }
 
 Result<Response> PlaylistHandler::respond(const Request& request) {
@@ -133,12 +190,27 @@ Result<Response> PlaylistHandler::respond(const Request& request) {
     etag.add(d.segment_count).add(d.recorded_us).add(d.size_bytes).add(d.last_end_us);
     last_modified_us = std::max(last_modified_us, d.changed_us);
   }
+  // Days kept only in S3 are played through presigned URLs: signed at a time that moves
+  // in steps (the playlist stays the same for a step), kept by clients for a step at most
+  // and never by shared caches (nginx), so that every URL a player holds is still valid.
+  const bool presigned = std::any_of(days.begin(), days.end(),
+                                     [](const DayRow& d) { return d.state == DayState::archived; });
+  const std::chrono::seconds expiry{config.s3.presign_seconds};
+  const auto signed_at = presign_time(
+      std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()), expiry);
+  if (presigned) etag.add(static_cast<std::int64_t>(signed_at.time_since_epoch().count()));
   const std::string tag = etag.quoted();
   const std::int64_t last_modified_s = last_modified_us / k_micros_per_second;
 
   Response response;
   response.header("Content-Type", std::string(k_content_type));
-  response.header("Cache-Control", closed ? std::string(k_closed_day_cache_control) : "no-cache");
+  if (presigned) {
+    response.header("Cache-Control",
+                    (closed ? "private, max-age=" : "private, no-cache, max-age=") +
+                        std::to_string(presign_step(expiry).count()));
+  } else {
+    response.header("Cache-Control", closed ? std::string(k_closed_day_cache_control) : "no-cache");
+  }
   response.header("ETag", tag);
   response.header("Last-Modified", format_http_date(last_modified_s));
   if (not_modified(request, tag, last_modified_s)) {
@@ -155,6 +227,12 @@ Result<Response> PlaylistHandler::respond(const Request& request) {
   std::vector<PlaylistDay> playlist_days;
   playlist_days.reserve(days.size());
   for (const auto& d : days) {
+    if (d.state == DayState::archived) {
+      auto archived = archived_day(**catalog, d, signed_at);
+      if (!archived) return std::unexpected(archived.error());
+      playlist_days.push_back(std::move(*archived));
+      continue;
+    }
     if (d.state == DayState::converted) {
       // One fragmented MP4 replaced the segments: address its fragments by range.
       auto converted = converted_day(**catalog, d);

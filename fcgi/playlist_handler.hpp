@@ -5,9 +5,12 @@
 #include "core/playlist.hpp"
 #include "fcgi/archive_access.hpp"
 #include "fcgi/playlist_cache.hpp"
+#include "fcgi/s3_presign.hpp"
 #include "fcgi/server.hpp"
 
+#include <chrono>
 #include <memory>
+#include <optional>
 #include <string_view>
 
 namespace cctv::web {
@@ -35,7 +38,13 @@ class PlaylistHandler final : public Handler {
   // version, like day_segments.
   Result<FragmentList> converted_day(Catalog& catalog, const DayRow& day);
 
+  // A day whose files live only in S3 (`archived`, clearAfterUpload): its segments, or its
+  // converted file's fragments, with presigned URLs signed at `signed_at` (no URI prefix).
+  Result<PlaylistDay> archived_day(Catalog& catalog, const DayRow& day,
+                                   std::chrono::sys_seconds signed_at);
+
   ArchiveAccess m_access;
+  std::optional<Presigner> m_presigner;  // made on first use
   std::shared_ptr<PlaylistCache> m_cache;
 };
 

@@ -11,7 +11,9 @@ tests/peers/s3server.js, see ../shared/PEERS.md section 2), read back with rclon
   nothing duplicated or missing;
 - a wrong secret: exit 3, one clear error line, nothing deleted (clearAfterUpload on);
   the config fixed: everything synced, and only then the settled day's files deleted
-  (its rows kept: the day is `archived`).
+  (its rows kept: the day is `archived`);
+- clearAfterUpload through nginx (harness.SiteTestCase): the archived day stays on the
+  index page, and its playlist points at presigned s3rver URLs that ffprobe plays.
 """
 import json
 import math
@@ -287,6 +289,68 @@ class SyncTest(unittest.TestCase):
                 self.assertTrue(os.path.exists(path), path)  # today: still recording
         only = sorted(n for d, n, s, o in site.uploads() if o)
         self.assertEqual(len(only), 6)
+
+
+class ArchivedDayPlaysFromS3(harness.SiteTestCase):
+    """A day whose files are only in S3 plays through presigned URLs in its playlist."""
+    DATE = day(-5)
+
+    @classmethod
+    def build_archive(cls):
+        require_peers()
+        cls.server = S3Server(cls.work).start()
+        cls.placed = cls.archive.run(CAMERA, cls.DATE, "101500")
+        cls.EXTRA_CONFIG = {
+            "storageConfig": {"savePath": cls.root,
+                              "catalogPath": os.path.join(cls.work, "var", "catalog.sqlite"),
+                              "clearAfterUpload": True},
+            "conversion": {"enabled": False},
+            "s3Config": {"s3Bucket": BUCKET, "s3Path": PREFIX, "endpoint": cls.server.endpoint,
+                         "pathStyle": True, "presignSeconds": 3600},
+            "awsCredentials": {"accessKeyId": KEY_ID, "secretAccessKey": SECRET}}
+
+    @classmethod
+    def tearDownClass(cls):
+        super().tearDownClass()
+        if getattr(cls, "server", None) is not None:
+            cls.server.stop()
+
+    def test_archived_day_plays_through_presigned_urls(self):
+        files = [os.path.join(self.root, CAMERA, self.DATE, p.name) for p in self.placed]
+        self.assertTrue(all(os.path.exists(f) for f in files))
+        res = harness.run([WORKER, "--config", self.config_path, "--once", "--timeout", "60"])
+        self.assertEqual(res.returncode, 0, res.stderr)
+        self.assertFalse(any(os.path.exists(f) for f in files), "local files left")
+        self.assertNotIn(SECRET, res.stderr)
+        # Still listed on the index page, as archived.
+        _, body = self.assertStatus("/", 200)
+        page = body.decode()
+        self.assertIn(self.DATE, page)
+        self.assertIn("state-archived", page)
+        # Its playlist: presigned URLs to the S3 server, not kept by shared caches.
+        path = "/playlist.m3u8?camera=%s&date=%s" % (CAMERA, self.DATE)
+        pl, hdrs = self.playlist(path)
+        self.assertIn("private", hdrs.get("cache-control", ""))
+        uris = pl.uris
+        self.assertEqual(len(uris), len(self.placed))
+        for uri in uris:
+            self.assertTrue(uri.startswith(self.server.endpoint + "/" + BUCKET + "/" + PREFIX
+                                           + "/" + CAMERA + "/" + self.DATE + "/"), uri)
+            self.assertIn("X-Amz-Signature=", uri)
+            self.assertIn("X-Amz-Expires=3600", uri)
+        self.assertEqual(self.playlist(path)[0].text, pl.text)  # stable within a step
+        # Each URL serves the segment as it was uploaded.
+        import urllib.request
+        with urllib.request.urlopen(uris[0], timeout=30) as r:
+            with open(self.placed[0].seg.path, "rb") as f:
+                self.assertEqual(r.read(), f.read())
+        # ffprobe plays the whole day through nginx's playlist and the presigned URLs.
+        res = harness.run(["ffprobe", "-v", "error", "-count_frames", "-select_streams", "v:0",
+                           "-show_entries", "stream=nb_read_frames", "-of", "csv=p=0",
+                           self.site.base_url + path], timeout=120)
+        self.assertEqual(res.returncode, 0, res.stderr)
+        frames = int(res.stdout.strip().split("\n")[0])
+        self.assertEqual(frames, sum(p.seg.frames for p in self.placed))
 
 
 if __name__ == "__main__":
