@@ -281,6 +281,7 @@ Result<void> read_camera(ObjectReader& r, CameraConfig& cam) {
                                                  " is out of range 1..600 for a recorded camera");
   }
   CCTV_TRY(r.boolean("enabled", cam.enabled));
+  CCTV_TRY(r.integer("daysToKeep", cam.days_to_keep, 0, 100000));
   CCTV_TRY(r.string("timeZone", cam.time_zone));
   if (!cam.time_zone.empty()) {
     if (auto tz = TimeZone::load(cam.time_zone); !tz) {

@@ -31,6 +31,7 @@ struct CameraConfig {
   std::string video_feed_id;  // videoFeedId: path of the stream on the camera
   std::string time_zone;      // timeZone; "" = the global timeZone
   bool enabled = true;        // enabled: false keeps the camera's archive but records nothing
+  int days_to_keep = -1;      // daysToKeep: local days kept; 0 = forever; -1 = the global one
 
   // Fed by uploads only (a camera streamer box): neither url nor ipAddress.
   [[nodiscard]] bool upload_only() const { return url.empty() && ip_address.empty(); }
@@ -83,7 +84,7 @@ struct Config {
   std::vector<CameraConfig> cameras;    // empty: discovered from savePath
   std::string default_camera;           // defaultCamera
   std::string time_zone;                // timeZone: default for cameras; "" = system zone
-  int days_to_keep = 0;                 // 0 = keep forever
+  int days_to_keep = 0;                 // daysToKeep: local days kept; 0 = forever
   int convert_after_hours = 48;         // conversion.afterHours
   bool convert_enabled = true;          // conversion.enabled
   int convert_settle_minutes = 60;      // conversion.settleMinutes: quiet before converting

@@ -10,6 +10,7 @@
 #include "worker/indexer.hpp"
 #include "worker/notifier.hpp"
 #include "worker/recorder_module.hpp"
+#include "worker/retention_module.hpp"
 #include "worker/sync_module.hpp"
 #include "worker/watcher.hpp"
 
@@ -36,7 +37,8 @@ extern "C" void stop_conversion(int /*signal*/) { g_convert_stop.store(true); }
 
 // --once: one pass of each job, in the order that lets the next one act on the
 // previous one's result, then the exit status: 0 when everything is done, 1 when a pass
-// failed, 3 when files still wait for S3 (docs/worker.md, "cctv-worker --once").
+// failed or retention's free-space floor still does not hold, 3 when files still wait
+// for S3 (docs/worker.md, "cctv-worker --once").
 int run_once(const Config& config, std::chrono::seconds sync_timeout) {
   auto catalog = Catalog::open_writable(config.catalog_path);
   if (!catalog) return fail_with(catalog.error());
@@ -64,8 +66,29 @@ int run_once(const Config& config, std::chrono::seconds sync_timeout) {
                  " s: " + describe_queue(pass->left, system_now()));
     }
   }
-  // 3. Retention: one pass (worker/retention_module.hpp) once it lands.
-  return synced ? k_exit_ok : k_exit_unsynced;
+  // 3. Retention: days a crash left marked are finished, then one pass.
+  Retention retention(config, indexer.cameras(), RetentionSeams{stored_elsewhere_hook(config)});
+  auto report = retention.run_pass(*catalog);
+  if (!report) return fail_with(report.error().context("retention"));
+  log::info("retention: " + std::to_string(report->days) + " days deleted, " +
+            std::to_string(report->files) + " files, " + std::to_string(report->bytes) +
+            " bytes; " + std::to_string(report->held_back) + " days kept until stored in S3");
+  int status = k_exit_ok;
+  if (report->failed > 0) {
+    log::error("retention: " + std::to_string(report->failed) + " deletions failed");
+    status = k_exit_failure;
+  }
+  if (!report->free_ok) {
+    log::error("retention: free space is still below storageConfig.minFreeGB");
+    status = k_exit_failure;
+  }
+  if (!report->size_ok) {
+    log::warning(
+        "retention: the archive is still over storageConfig.clearWhenFilePathReachGB "
+        "(what is left is not yet stored in S3, being recorded or converted)");
+  }
+  if (status == k_exit_ok && !synced) status = k_exit_unsynced;
+  return status;
 }
 
 }  // namespace
@@ -218,6 +241,11 @@ int run_daemon(const Config& config) {
     converter = std::move(*created);
     daemon->add(*converter);
   }
+  // Retention runs in every daemon: without limits it only finishes interrupted deletes.
+  auto retention = RetentionModule::create(config, indexer.cameras(),
+                                           RetentionSeams{stored_elsewhere_hook(config)});
+  if (!retention) return fail_with(retention.error());
+  daemon->add(**retention);
   // The S3 sync (issue 5), when a bucket is configured.
   std::unique_ptr<SyncModule> sync;
   if (config.s3.enabled()) {

@@ -28,6 +28,14 @@ std::string file_text(const Date& date, const std::string& name) {
   return format_date(date) + "/" + name;
 }
 
+// Retention is deleting the day (marked in the catalog): the indexer leaves it alone,
+// and retention removes its rows once its files are gone.
+Result<bool> being_deleted(Catalog& catalog, std::int64_t camera_id, const Date& date) {
+  auto mark = catalog.delete_mark(camera_id, date);
+  if (!mark) return std::unexpected(mark.error());
+  return mark->has_value();
+}
+
 }  // namespace
 
 IndexStats& IndexStats::operator+=(const IndexStats& other) {
@@ -144,6 +152,11 @@ Result<IndexStats> Indexer::reindex_day(std::size_t camera, const Date& date, bo
     stats.segments = static_cast<std::size_t>(day->segment_count);
     return stats;
   }
+  if (day) {
+    auto deleting = being_deleted(m_catalog, cam.id, date);
+    if (!deleting) return std::unexpected(deleting.error());
+    if (*deleting) return stats;
+  }
   const auto dir = cam.day_path(date);
   if (m_before_list) m_before_list(dir);
   auto stamps = m_catalog.file_stamps(cam.id, date);
@@ -208,6 +221,15 @@ Result<IndexOutcome> Indexer::index_file(std::size_t camera, const Date& date,
                  std::string(to_string(day->state)) + ": not indexed");
     return IndexOutcome::ignored;
   }
+  if (day) {
+    auto deleting = being_deleted(m_catalog, cam.id, date);
+    if (!deleting) return std::unexpected(deleting.error());
+    if (*deleting) {
+      log::debug("cam=" + cam.name + " " + file_text(date, name) +
+                 ": its day is being deleted (retention), not indexed");
+      return IndexOutcome::ignored;
+    }
+  }
   if (!force) {
     auto stored = m_catalog.file_stamp(cam.id, date, name);
     if (!stored) return std::unexpected(stored.error());
@@ -238,6 +260,9 @@ Result<void> Indexer::forget_file(std::size_t camera, const Date& date, const st
   if (!found) return std::unexpected(found.error());
   const std::optional<DayRow> day = *found;
   if (!day || !is_indexer_state(day->state)) return {};
+  auto deleting = being_deleted(m_catalog, cam.id, date);
+  if (!deleting) return std::unexpected(deleting.error());
+  if (*deleting) return {};  // retention removes the rows
   auto tx = m_catalog.transaction();
   if (!tx) return std::unexpected(tx.error());
   CCTV_TRY(m_catalog.remove_segment(cam.id, date, name));
@@ -257,6 +282,9 @@ Result<void> Indexer::forget_day(std::size_t camera, const Date& date) {
                 " day " + format_date(date) + " is gone; the day is kept");
     return {};
   }
+  auto deleting = being_deleted(m_catalog, cam.id, date);
+  if (!deleting) return std::unexpected(deleting.error());
+  if (*deleting) return {};  // retention removes the rows
   m_arrivals.erase({cam.id, days_from_civil(date)});
   CCTV_TRY(m_catalog.remove_day(cam.id, date));
   log::info("cam=" + cam.name + " day " + format_date(date) + " removed (directory gone)");
@@ -321,6 +349,9 @@ Result<bool> Indexer::update_state(const Camera& camera, const Date& date) {
   if (!found) return std::unexpected(found.error());
   const std::optional<DayRow> day = *found;
   if (!day || !is_indexer_state(day->state)) return false;
+  auto deleting = being_deleted(m_catalog, camera.id, date);
+  if (!deleting) return std::unexpected(deleting.error());
+  if (*deleting) return false;
   auto segments = m_catalog.segments(camera.id, date);
   if (!segments) return std::unexpected(segments.error());
   const DayKey key{camera.id, days_from_civil(date)};
