@@ -12,6 +12,7 @@
 #include "worker/recorder_module.hpp"
 #include "worker/retention_module.hpp"
 #include "worker/sync_module.hpp"
+#include "worker/thumbnail_module.hpp"
 #include "worker/watcher.hpp"
 
 #include <atomic>
@@ -46,6 +47,15 @@ int run_once(const Config& config, std::chrono::seconds sync_timeout) {
   Indexer indexer(config, *catalog);
   if (auto indexed = indexer.reindex(false); !indexed) {
     return fail_with(indexed.error().context("reindex"));
+  }
+  // 1b. Thumbnails: one for every segment (or fragment) that has none. A failure here
+  //     (e.g. a full disk) is logged; sync and retention still run.
+  ThumbnailPass thumbnails(indexer.cameras());
+  if (auto thumbs = thumbnails.run(*catalog); thumbs) {
+    log::info("thumbnails: " + std::to_string(thumbs->written) + " written, " +
+              std::to_string(thumbs->failed) + " pieces unreadable");
+  } else {
+    log::error("thumbnails: " + thumbs.error().message);
   }
   // 2. The S3 sync pass (issue 5): upload what waits, until the queue is empty or the
   //    timeout, so that retention below sees those days as stored elsewhere.
@@ -241,6 +251,10 @@ int run_daemon(const Config& config) {
     converter = std::move(*created);
     daemon->add(*converter);
   }
+  // Thumbnails for the player's timeline, at low priority.
+  auto thumbnailer = ThumbnailModule::create(config, indexer.cameras());
+  if (!thumbnailer) return fail_with(thumbnailer.error());
+  daemon->add(**thumbnailer);
   // Retention runs in every daemon: without limits it only finishes interrupted deletes.
   auto retention = RetentionModule::create(config, indexer.cameras(),
                                            RetentionSeams{stored_elsewhere_hook(config)});

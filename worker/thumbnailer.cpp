@@ -1,0 +1,360 @@
+#include "worker/thumbnailer.hpp"
+
+#include "core/av.hpp"
+#include "core/layout.hpp"
+#include "worker/unique_fd.hpp"
+
+extern "C" {
+#include <libavutil/imgutils.h>
+#include <libavutil/pixdesc.h>
+#include <libswscale/swscale.h>
+}
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <memory>
+#include <utility>
+
+namespace cctv::worker {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct SwsFree {
+  void operator()(SwsContext* context) const { sws_freeContext(context); }
+};
+using Scaler = std::unique_ptr<SwsContext, SwsFree>;
+
+// A custom AVIOContext and its buffer (which libav may have replaced).
+struct AvioFree {
+  void operator()(AVIOContext* context) const {
+    av_freep(static_cast<void*>(&context->buffer));
+    avio_context_free(&context);
+  }
+};
+using Avio = std::unique_ptr<AVIOContext, AvioFree>;
+
+// The bytes a memory AVIOContext reads from.
+struct Memory {
+  std::string data;
+  std::size_t pos = 0;
+};
+
+int memory_read(void* opaque, std::uint8_t* buf, int size) {
+  auto* mem = static_cast<Memory*>(opaque);
+  if (mem->pos >= mem->data.size()) return AVERROR_EOF;
+  const std::size_t n = std::min(static_cast<std::size_t>(size), mem->data.size() - mem->pos);
+  std::copy_n(mem->data.data() + mem->pos, n, reinterpret_cast<char*>(buf));
+  mem->pos += n;
+  return static_cast<int>(n);
+}
+
+std::int64_t memory_seek(void* opaque, std::int64_t offset, int whence) {
+  auto* mem = static_cast<Memory*>(opaque);
+  const auto size = static_cast<std::int64_t>(mem->data.size());
+  std::int64_t target = 0;
+  switch (whence & ~AVSEEK_FORCE) {
+    case AVSEEK_SIZE:
+      return size;
+    case SEEK_SET:
+      target = offset;
+      break;
+    case SEEK_CUR:
+      target = static_cast<std::int64_t>(mem->pos) + offset;
+      break;
+    case SEEK_END:
+      target = size + offset;
+      break;
+    default:
+      return AVERROR(EINVAL);
+  }
+  if (target < 0 || target > size) return AVERROR(EINVAL);
+  mem->pos = static_cast<std::size_t>(target);
+  return target;
+}
+
+// The non-J twin of a full-range "J" format (swscale warns about the J ones).
+AVPixelFormat plain_format(AVPixelFormat format, bool& full_range) {
+  switch (format) {
+    case AV_PIX_FMT_YUVJ420P:
+      full_range = true;
+      return AV_PIX_FMT_YUV420P;
+    case AV_PIX_FMT_YUVJ422P:
+      full_range = true;
+      return AV_PIX_FMT_YUV422P;
+    case AV_PIX_FMT_YUVJ444P:
+      full_range = true;
+      return AV_PIX_FMT_YUV444P;
+    case AV_PIX_FMT_YUVJ440P:
+      full_range = true;
+      return AV_PIX_FMT_YUV440P;
+    default:
+      return format;
+  }
+}
+
+// Scales a decoded frame to `width` (keeping the display aspect) as full-range 4:2:0.
+Result<av::Frame> scale(const AVFrame& src, int width) {
+  bool full_range = src.color_range == AVCOL_RANGE_JPEG;
+  const AVPixelFormat src_format = plain_format(static_cast<AVPixelFormat>(src.format), full_range);
+  double display_width = src.width;
+  if (src.sample_aspect_ratio.num > 0 && src.sample_aspect_ratio.den > 0) {
+    display_width *= av_q2d(src.sample_aspect_ratio);
+  }
+  const int dst_w = std::max(2, std::min(width, static_cast<int>(display_width)) & ~1);
+  const int dst_h =
+      std::max(2, static_cast<int>(std::lround(src.height * dst_w / display_width / 2)) * 2);
+  Scaler scaler(sws_getContext(src.width, src.height, src_format, dst_w, dst_h, AV_PIX_FMT_YUV420P,
+                               SWS_BICUBIC, nullptr, nullptr, nullptr));
+  if (!scaler) {
+    const char* name = av_get_pix_fmt_name(src_format);
+    return fail(ErrorKind::data_loss,
+                std::string("cannot scale pixel format ") + (name != nullptr ? name : "?"));
+  }
+  const int* coefficients = sws_getCoefficients(SWS_CS_DEFAULT);
+  sws_setColorspaceDetails(scaler.get(), coefficients, full_range ? 1 : 0, coefficients, 1, 0,
+                           1 << 16, 1 << 16);
+  auto dst = av::make_frame();
+  if (!dst) return std::unexpected(dst.error());
+  AVFrame* out = dst->get();
+  out->width = dst_w;
+  out->height = dst_h;
+  out->format = AV_PIX_FMT_YUV420P;
+  out->color_range = AVCOL_RANGE_JPEG;
+  if (const int rc = av_frame_get_buffer(out, 0); rc < 0) {
+    return std::unexpected(av::error_from(rc, "frame buffer"));
+  }
+  sws_scale(scaler.get(), src.data, src.linesize, 0, src.height, out->data, out->linesize);
+  return std::move(*dst);
+}
+
+// One JPEG of `frame` with libavcodec's MJPEG encoder.
+Result<std::string> encode_jpeg(AVFrame& frame, int quality) {
+  const AVCodec* codec = avcodec_find_encoder(AV_CODEC_ID_MJPEG);
+  if (codec == nullptr) return fail(ErrorKind::internal, "no MJPEG encoder in libavcodec");
+  av::CodecContext encoder(avcodec_alloc_context3(codec));
+  if (!encoder) return fail(ErrorKind::internal, "avcodec_alloc_context3: out of memory");
+  encoder->width = frame.width;
+  encoder->height = frame.height;
+  encoder->pix_fmt = AV_PIX_FMT_YUV420P;
+  encoder->color_range = AVCOL_RANGE_JPEG;
+  encoder->time_base = AVRational{1, 25};
+  encoder->flags |= AV_CODEC_FLAG_QSCALE;
+  encoder->global_quality = FF_QP2LAMBDA * std::clamp(quality, 2, 31);
+  if (const int rc = avcodec_open2(encoder.get(), codec, nullptr); rc < 0) {
+    return std::unexpected(av::error_from(rc, "open the MJPEG encoder"));
+  }
+  frame.pts = 0;
+  frame.quality = encoder->global_quality;
+  if (const int rc = avcodec_send_frame(encoder.get(), &frame); rc < 0) {
+    return std::unexpected(av::error_from(rc, "encode JPEG"));
+  }
+  (void)avcodec_send_frame(encoder.get(), nullptr);
+  auto packet = av::make_packet();
+  if (!packet) return std::unexpected(packet.error());
+  if (const int rc = avcodec_receive_packet(encoder.get(), packet->get()); rc < 0) {
+    return std::unexpected(av::error_from(rc, "encode JPEG"));
+  }
+  return std::string(reinterpret_cast<const char*>((*packet)->data),
+                     static_cast<std::size_t>((*packet)->size));
+}
+
+// Decodes the first keyframe of the best video stream of an opened input.
+Result<std::string> thumbnail_of(AVFormatContext* input, const ThumbnailOptions& options) {
+  const int index = av_find_best_stream(input, AVMEDIA_TYPE_VIDEO, -1, -1, nullptr, 0);
+  if (index < 0) return fail(ErrorKind::data_loss, "no video stream");
+  const AVStream* stream = input->streams[index];
+  const AVCodec* codec = avcodec_find_decoder(stream->codecpar->codec_id);
+  if (codec == nullptr) return fail(ErrorKind::data_loss, "no decoder for the video stream");
+  av::CodecContext decoder(avcodec_alloc_context3(codec));
+  if (!decoder) return fail(ErrorKind::internal, "avcodec_alloc_context3: out of memory");
+  if (const int rc = avcodec_parameters_to_context(decoder.get(), stream->codecpar); rc < 0) {
+    return std::unexpected(av::error_from(rc, "decoder parameters"));
+  }
+  decoder->thread_count = 1;  // one picture: threads only add delay
+  if (const int rc = avcodec_open2(decoder.get(), codec, nullptr); rc < 0) {
+    return std::unexpected(av::error_from(rc, "open the decoder"));
+  }
+  auto packet = av::make_packet();
+  if (!packet) return std::unexpected(packet.error());
+  auto frame = av::make_frame();
+  if (!frame) return std::unexpected(frame.error());
+
+  bool keyframe_seen = false;
+  int packets = 0;
+  std::string problem = "no keyframe";
+  auto got_frame = [&]() -> bool {
+    const int rc = avcodec_receive_frame(decoder.get(), frame->get());
+    if (rc >= 0) return true;
+    if (rc != AVERROR(EAGAIN) && rc != AVERROR_EOF) problem = av::error_string(rc);
+    return false;
+  };
+  auto to_jpeg = [&]() -> Result<std::string> {
+    auto scaled = scale(*frame->get(), options.width);
+    if (!scaled) return std::unexpected(scaled.error());
+    return encode_jpeg(*scaled->get(), options.quality);
+  };
+  for (;;) {
+    const int rc = av_read_frame(input, packet->get());
+    if (rc < 0) {
+      if (rc != AVERROR_EOF) problem = av::error_string(rc);
+      break;
+    }
+    AVPacket* pkt = packet->get();
+    const bool take =
+        pkt->stream_index == index && (keyframe_seen || (pkt->flags & AV_PKT_FLAG_KEY) != 0);
+    if (pkt->stream_index == index && ++packets > options.max_packets) {
+      av_packet_unref(pkt);
+      break;
+    }
+    if (take) {
+      keyframe_seen = true;
+      const int sent = avcodec_send_packet(decoder.get(), pkt);
+      if (sent < 0 && sent != AVERROR(EAGAIN)) problem = av::error_string(sent);
+    }
+    av_packet_unref(pkt);
+    if (take && got_frame()) return to_jpeg();
+  }
+  if (keyframe_seen && avcodec_send_packet(decoder.get(), nullptr) >= 0 && got_frame()) {
+    return to_jpeg();
+  }
+  return fail(ErrorKind::data_loss, "no decodable keyframe (" + problem + ")");
+}
+
+Error errno_error(const std::string& what) {
+  return Error{errno == ENOENT ? ErrorKind::not_found : ErrorKind::unavailable,
+               what + ": " + std::strerror(errno)};
+}
+
+// Reads `length` bytes at `offset` of `file` onto the end of `out`.
+Result<void> read_range(std::ifstream& file, std::int64_t offset, std::int64_t length,
+                        std::string& out) {
+  const std::size_t at = out.size();
+  out.resize(at + static_cast<std::size_t>(length));
+  file.seekg(offset);
+  file.read(out.data() + at, static_cast<std::streamsize>(length));
+  if (file.gcount() != static_cast<std::streamsize>(length)) {
+    return fail(ErrorKind::data_loss, "short read at " + std::to_string(offset));
+  }
+  return {};
+}
+
+}  // namespace
+
+std::string thumbnail_name(std::string_view segment_name) {
+  if (!parse_segment_name(segment_name)) return {};
+  segment_name.remove_suffix(3);  // ".ts"
+  return std::string(segment_name) + ".jpg";
+}
+
+std::string thumbnail_name_at(int seconds_of_day) {
+  std::string name = segment_name(seconds_of_day);
+  name.resize(name.size() - 3);
+  return name + ".jpg";
+}
+
+fs::path thumbnail_path(const fs::path& day_dir, std::string_view name) {
+  return day_dir / k_thumbs_dir / name;
+}
+
+Result<std::string> make_thumbnail(const fs::path& file, const ThumbnailOptions& options) {
+  std::error_code ec;
+  if (!fs::is_regular_file(file, ec)) {
+    return fail(ErrorKind::not_found, file.string() + ": no such file");
+  }
+  auto input = av::open_input(file.string());
+  if (!input) {
+    Error error = input.error().context(file.string());
+    error.kind = ErrorKind::data_loss;
+    return std::unexpected(std::move(error));
+  }
+  auto jpeg = thumbnail_of(input->get(), options);
+  if (!jpeg) return std::unexpected(jpeg.error().context(file.string()));
+  return jpeg;
+}
+
+Result<std::string> make_fragment_thumbnail(const fs::path& file, const FragmentRange& range,
+                                            const ThumbnailOptions& options) {
+  if (range.init_size <= 0 || range.length <= 0 || range.offset < range.init_size) {
+    return fail(ErrorKind::invalid_argument, "bad fragment range");
+  }
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return std::unexpected(errno_error("open " + file.string()));
+  auto memory = std::make_unique<Memory>();
+  for (const auto& [offset, length] :
+       {std::pair{std::int64_t{0}, range.init_size}, std::pair{range.offset, range.length}}) {
+    if (auto read = read_range(in, offset, length, memory->data); !read) {
+      return std::unexpected(read.error().context(file.string()));
+    }
+  }
+  constexpr int k_buffer_size = 64 * 1024;
+  auto* buffer = static_cast<unsigned char*>(av_malloc(k_buffer_size));
+  if (buffer == nullptr) return fail(ErrorKind::internal, "av_malloc: out of memory");
+  Avio avio(avio_alloc_context(buffer, k_buffer_size, 0, memory.get(), memory_read, nullptr,
+                               memory_seek));
+  if (!avio) {
+    av_free(buffer);
+    return fail(ErrorKind::internal, "avio_alloc_context: out of memory");
+  }
+  av::InputFormat input(avformat_alloc_context());
+  if (!input) return fail(ErrorKind::internal, "avformat_alloc_context: out of memory");
+  input->pb = avio.get();
+  input->flags |= AVFMT_FLAG_CUSTOM_IO;
+  // avformat_open_input frees the context on failure.
+  if (const int rc = avformat_open_input(input.out(), nullptr, nullptr, nullptr); rc < 0) {
+    Error error =
+        av::error_from(rc, file.string() + " fragment at " + std::to_string(range.offset));
+    error.kind = ErrorKind::data_loss;
+    return std::unexpected(std::move(error));
+  }
+  if (const int rc = avformat_find_stream_info(input.get(), nullptr); rc < 0) {
+    return std::unexpected(av::error_from(rc, file.string()));
+  }
+  auto jpeg = thumbnail_of(input.get(), options);
+  input.reset();  // before the AVIOContext it reads from
+  if (!jpeg) return std::unexpected(jpeg.error().context(file.string()));
+  return jpeg;
+}
+
+Result<void> write_file_atomically(const fs::path& path, std::string_view bytes) {
+  std::error_code ec;
+  fs::create_directories(path.parent_path(), ec);
+  if (ec) {
+    return fail(ErrorKind::unavailable,
+                "create " + path.parent_path().string() + ": " + ec.message());
+  }
+  const fs::path part = path.string() + ".part";
+  auto failed = [&](const std::string& what) {
+    const Error error = errno_error(what + " " + part.string());
+    ::unlink(part.c_str());
+    return std::unexpected(error);
+  };
+  {
+    const UniqueFd fd(::open(part.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+    if (!fd.valid()) return std::unexpected(errno_error("create " + part.string()));
+    std::size_t done = 0;
+    while (done < bytes.size()) {
+      const ssize_t n = ::write(fd.get(), bytes.data() + done, bytes.size() - done);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        return failed("write");
+      }
+      done += static_cast<std::size_t>(n);
+    }
+    if (::fsync(fd.get()) != 0) return failed("fsync");
+  }
+  if (::rename(part.c_str(), path.c_str()) != 0) return failed("rename");
+  const UniqueFd dir(::open(path.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (dir.valid()) (void)::fsync(dir.get());
+  return {};
+}
+
+}  // namespace cctv::worker
