@@ -17,6 +17,13 @@
 namespace cctv::worker {
 namespace {
 
+// What S3 refused, without the object: "HTTP 403 SignatureDoesNotMatch: ..." (the same
+// refusal of every file is logged once).
+std::string refusal(const std::string& message) {
+  const auto http = message.find(": HTTP ");
+  return http == std::string::npos ? message : message.substr(http + 2);
+}
+
 std::string where(const Upload& upload) { return format_date(upload.date) + "/" + upload.name; }
 
 std::string seconds_text(std::chrono::milliseconds d) {
@@ -197,15 +204,16 @@ Result<SyncTurn> Syncer::turn() {
     if (!path.empty() && !ec && size > threshold) {
       large.push_back(std::move(u));
     } else {
-      small.push_back(Outcome{std::move(u), fail(ErrorKind::internal, "not sent")});
+      small.push_back(Outcome{std::move(u), fail(ErrorKind::internal, "not sent"), false});
     }
   }
   // Small files in parallel, one client (and connection) per thread.
   {
     std::atomic<std::size_t> next{0};
     const auto work = [&](s3::Client& client) {
-      for (std::size_t i = next++; i < small.size(); i = next++) {
+      for (std::size_t i = next++; i < small.size() && !stopping(); i = next++) {
         Outcome& o = small[i];
+        o.sent = true;
         const std::filesystem::path path = m_queue.file_path(o.upload);
         o.result = path.empty() ? fail(ErrorKind::not_found, "camera not configured")
                                 : client.upload_file(o.upload.key, path);
@@ -216,13 +224,17 @@ Result<SyncTurn> Syncer::turn() {
     pool.reserve(threads);
     for (std::size_t t = 0; t < threads; ++t) pool.emplace_back(work, std::ref(m_pool[t]));
   }
+  // Every answer is recorded (those after a refusal too: they may have succeeded).
   for (const Outcome& o : small) {
-    CCTV_TRY(record(turn, o));
-    if (turn.refused) return turn;
+    if (o.sent) {
+      CCTV_TRY(record(turn, o));
+    }
   }
+  if (turn.refused) return turn;
   for (const Upload& u : large) {
+    if (stopping()) break;
     m_current = u;
-    Outcome o{u, m_client->upload_file(u.key, m_queue.file_path(u))};
+    Outcome o{u, m_client->upload_file(u.key, m_queue.file_path(u)), true};
     m_current.reset();
     CCTV_TRY(record(turn, o));
     if (turn.refused) return turn;
@@ -288,12 +300,12 @@ Result<void> Syncer::record(SyncTurn& turn, const Outcome& outcome) {
       break;
     case FailureClass::blocked:
       turn.refused = error;
-      if (m_refused_logged != error.message) {
+      if (m_refused_logged != refusal(error.message)) {
         log::error("s3: uploads stopped: " + error.message +
                    ". Nothing is deleted locally. Check s3Config and awsCredentials, then "
                    "restart the worker (or send SIGHUP to try again now); trying again every " +
                    std::to_string(m_options.blocked_recheck.count() / 1000) + " s");
-        m_refused_logged = error.message;
+        m_refused_logged = refusal(error.message);
       } else {
         log::debug("s3: still refused: " + error.message);
       }

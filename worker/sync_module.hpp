@@ -75,6 +75,9 @@ class Syncer {
   // Writes the status row for the index page; `state`: idle, uploading, retrying, blocked.
   Result<SyncStatus> publish(std::string_view state, std::string_view error);
 
+  // A turn stops between files once `*stop` is true (SIGTERM); what was sent is recorded.
+  void set_stop(const std::atomic<bool>* stop) { m_stop = stop; }
+
   [[nodiscard]] std::int64_t uploaded_files() const { return m_uploaded_files; }
   [[nodiscard]] std::int64_t uploaded_bytes() const { return m_uploaded_bytes; }
 
@@ -84,6 +87,7 @@ class Syncer {
   struct Outcome {
     Upload upload;
     Result<s3::UploadResult> result;
+    bool sent = false;
   };
   Result<void> record(SyncTurn& turn, const Outcome& outcome);
   Result<std::int64_t> clear_day(std::int64_t camera_id, const Date& date);
@@ -101,6 +105,8 @@ class Syncer {
   std::int64_t m_uploaded_bytes = 0;
   bool m_logged_retry = false;
   std::string m_refused_logged;  // the refusal logged already (logged once)
+  const std::atomic<bool>* m_stop = nullptr;
+  [[nodiscard]] bool stopping() const { return m_stop != nullptr && m_stop->load(); }
 };
 
 class SyncModule final : public Module {
@@ -124,7 +130,9 @@ class SyncModule final : public Module {
 
  private:
   explicit SyncModule(std::unique_ptr<Syncer> syncer, SyncOptions options)
-      : m_syncer(std::move(syncer)), m_options(std::move(options)) {}
+      : m_syncer(std::move(syncer)), m_options(std::move(options)) {
+    m_syncer->set_stop(&m_stop);
+  }
   void run();
   void wait(std::chrono::milliseconds delay);
 
