@@ -10,12 +10,16 @@
 #include "worker/retention_module.hpp"
 
 #include <array>
+#include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -233,7 +237,7 @@ struct Archive {
   Config config;
   Catalog catalog;
   std::int64_t cam = 0;
-  std::int64_t free_bytes = 1'000'000 * k_mb;
+  std::atomic<std::int64_t> free_bytes = 1'000'000 * k_mb;     // read by the module's thread
   std::map<std::pair<std::int64_t, std::int64_t>, bool> safe;  // camera, day -> uploaded
   UtcMicros now = must(TimeZone::load("UTC")).day_start(k_today) + 12 * 3600 * k_s;
 
@@ -287,15 +291,19 @@ struct Archive {
     return {Camera{cam, "front", "front", must(TimeZone::load("UTC")), root / "front", false}};
   }
 
-  Retention retention() {
+  Retention retention() { return Retention(config, cameras(), seams()); }
+
+  RetentionSeams seams() {
     RetentionSeams seams;
     seams.safe = [this](Catalog&, std::int64_t camera_id, const Date& date) {
       auto it = safe.find({camera_id, days_from_civil(date)});
       return it == safe.end() || it->second;
     };
-    seams.free_space = [this](const fs::path&) -> Result<std::int64_t> { return free_bytes; };
+    seams.free_space = [this](const fs::path&) -> Result<std::int64_t> {
+      return free_bytes.load();
+    };
     seams.clock = [this] { return now; };
-    return Retention(config, cameras(), seams);
+    return seams;
   }
 
   bool has_day(const Date& date) { return must(catalog.find_day(cam, date)).has_value(); }
@@ -392,4 +400,29 @@ BOOST_AUTO_TEST_CASE(a_crash_between_mark_and_delete_is_finished_on_restart) {
   BOOST_TEST(!a.has_day(gone_day));
   BOOST_TEST(!fs::exists(a.day_dir(old_day)));
   BOOST_TEST(must(a.catalog.marked_days()).empty());
+}
+
+BOOST_AUTO_TEST_CASE(the_module_runs_a_pass_at_start_and_at_once_when_the_disk_fills) {
+  Archive a;
+  for (int age = 3; age >= 0; --age) a.add_day(days_before(k_today, age), 2, 1000);
+  a.config.days_to_keep = 3;  // the oldest day goes at start
+  a.config.min_free_gb = 10'000.0 / static_cast<double>(k_bytes_per_gb);
+  const auto wait_for = [](const std::function<bool()>& done) {
+    for (int i = 0; i < 200 && !done(); ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    return done();
+  };
+  const Date oldest = days_before(k_today, 3);
+  const Date next = days_before(k_today, 2);
+  auto module = must(RetentionModule::create(a.config, a.cameras(), a.seams()));
+  BOOST_TEST(wait_for([&] { return !fs::exists(a.day_dir(oldest)); }));
+  BOOST_TEST(fs::exists(a.day_dir(next)));
+  // The disk fills: the next check (every 5 s) runs a pass without waiting for the minute.
+  a.free_bytes = 9000;
+  BOOST_TEST(wait_for([&] { return !fs::exists(a.day_dir(next)); }));
+  module->stop();
+  BOOST_TEST(module->status().find("retention deleted 2 days") == 0, module->status());
+  BOOST_TEST(!a.has_day(oldest));
+  BOOST_TEST(!a.has_day(next));
+  BOOST_TEST(a.has_day(k_today));
 }
