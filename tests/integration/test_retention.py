@@ -198,6 +198,54 @@ class RetentionS3Protection(unittest.TestCase):
             self.assertTrue(os.path.isdir(os.path.join(self.root, "front", day(o))))
 
 
+class RetentionCrashRecovery(unittest.TestCase):
+    """A worker killed between marking a day and forgetting its rows: the next run
+    finishes the deletion; in between, the indexer neither re-adds nor forgets it."""
+
+    def setUp(self):
+        harness.require_binaries("cctv-worker")
+        self.work = tempfile.mkdtemp(prefix="cctv-it-ret-")
+        self.root = os.path.join(self.work, "archive")
+        self.catalog = os.path.join(self.work, "catalog.sqlite")
+        self.config = os.path.join(self.work, "config.json")
+        a = ArchiveBuilder(self.root)
+        for offset in (-3, -2, 0):
+            a.run("front", day(offset), "080000", count=5)
+        write_config(self.config, self.root, self.catalog, {})
+
+    def tearDown(self):
+        shutil.rmtree(self.work, ignore_errors=True)
+
+    def test_a_marked_day_is_finished_by_the_next_run(self):
+        res = run_once(self.config)
+        self.assertEqual(res.returncode, 0, res.stderr)
+        self.assertEqual(len(catalog_days(self.catalog)), 3)
+        # The crash: day -3 marked (phase 1), two of its five files deleted (phase 2).
+        db = sqlite3.connect(self.catalog)
+        with db:
+            db.execute("UPDATE day SET delete_reason = 'days' WHERE date = ?", (day(-3),))
+        db.close()
+        marked = os.path.join(self.root, "front", day(-3))
+        for name in sorted(os.listdir(marked))[:2]:
+            os.remove(os.path.join(marked, name))
+        # --reindex (a full one) leaves the marked day's rows alone.
+        res = run([WORKER, "--config", self.config, "--reindex"])
+        self.assertEqual(res.returncode, 0, res.stderr)
+        db = sqlite3.connect("file:%s?mode=ro" % self.catalog, uri=True)
+        self.assertEqual(db.execute("SELECT count(*) FROM segment WHERE date = ?",
+                                    (day(-3),)).fetchone()[0], 5)
+        db.close()
+        # The next run (no rule set) finishes it before anything else.
+        res = run_once(self.config)
+        self.assertEqual(res.returncode, 0, res.stderr)
+        lines = log_lines(res, "cam=front finished deleting %s (reason days" % day(-3))
+        self.assertEqual(len(lines), 1, res.stderr)
+        self.assertIn("3 files", lines[0])
+        self.assertFalse(os.path.exists(marked))
+        self.assertEqual(set(catalog_days(self.catalog)),
+                         {("front", day(-2)), ("front", day(0))})
+
+
 def can_mount_tmpfs():
     if os.geteuid() != 0 or not shutil.which("unshare"):
         return "needs root and unshare(1) to mount a tmpfs in a private mount namespace"
