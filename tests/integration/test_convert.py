@@ -183,7 +183,12 @@ class ConvertCase(unittest.TestCase):
 
     @staticmethod
     def listing(day_dir):
-        return sorted(os.listdir(day_dir)) if os.path.isdir(day_dir) else []
+        """The files of a day directory (its subdirectories, e.g. thumbs/, are other
+        modules' business)."""
+        if not os.path.isdir(day_dir):
+            return []
+        return sorted(n for n in os.listdir(day_dir)
+                      if not os.path.isdir(os.path.join(day_dir, n)))
 
     def db(self):
         con = sqlite3.connect("file:%s?mode=ro" % self.catalog, uri=True, timeout=10)
