@@ -604,6 +604,9 @@ Result<Config> parse(const Json& root) {
     CCTV_TRY(w.integer("threads", config.web_threads, 1, 64));
     return {};
   }));
+  CCTV_TRY(r.object("export", [&](ObjectReader& e) -> Result<void> {
+    return e.integer("maxMinutes", config.export_max_minutes, 1, 24 * 60);
+  }));
   if (config.web_base_url.empty() || config.web_base_url.front() != '/' ||
       config.web_base_url.back() != '/' ||
       config.web_base_url.find_first_of("\"'<> \t\r\n?#") != std::string::npos) {

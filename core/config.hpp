@@ -97,6 +97,7 @@ struct Config {
   std::string web_base_url = "/";          // web.baseUrl: URL prefix of the archive and pages
   std::string web_title = "CCTV archive";  // web.title
   int web_threads = 4;                     // web.threads: FastCGI accept threads
+  int export_max_minutes = 60;             // export.maxMinutes: longest MP4 export
 };
 
 // Parses a config document; `origin` names it in errors ("/etc/cctv/config.json").

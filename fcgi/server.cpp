@@ -56,20 +56,50 @@ Request request_from_env(char** envp) {
 }
 
 // Runs the handler, turning every exception into a 500 with a logged reason.
-Response dispatch(Handler& handler, const Request& request) {
+StreamedResponse dispatch(Handler& handler, const Request& request) {
   if (request.method != "GET" && request.method != "HEAD") {
     Response r = text_response(405, "method " + request.method.substr(0, 16) + " not allowed");
     r.header("Allow", "GET, HEAD");
-    return r;
+    return {std::move(r), nullptr};
   }
   try {
-    return handler.handle(request);
+    return handler.handle_streamed(request);
   } catch (const std::exception& e) {
     log::error(std::string("request failed: ") + e.what());
   } catch (...) {
     log::error("request failed: unknown exception");
   }
-  return text_response(500, "internal error (see the server log)");
+  return {text_response(500, "internal error (see the server log)"), nullptr};
+}
+
+// The head of a streamed answer: no Content-Length unless the handler knows it.
+std::string serialize_stream_head(const Response& response) {
+  std::string head = "Status: " + std::to_string(response.status) + " " +
+                     std::string(status_text(response.status)) + "\r\n";
+  for (const auto& [name, value] : response.headers) head += name + ": " + value + "\r\n";
+  head += "\r\n";
+  return head;
+}
+
+// Sends an answer through `write`: the head, then the body or the stream. A stream that
+// throws after its head went out can only be cut short (the client sees a short body).
+void send(const Request& request, const StreamedResponse& answer, const BodyWriter& write) {
+  const Response& resp = answer.response;
+  const bool body = request.method != "HEAD" && resp.status != 304;
+  if (!answer.stream) {
+    const std::string_view text = resp.body_view();
+    if (!write(serialize_head(resp, text.size())) || !body) return;
+    write(text);
+    return;
+  }
+  if (!write(serialize_stream_head(resp)) || !body) return;
+  try {
+    answer.stream(write);
+  } catch (const std::exception& e) {
+    log::error(std::string("streaming failed: ") + e.what());
+  } catch (...) {
+    log::error("streaming failed: unknown exception");
+  }
 }
 
 std::string render(const Request& request, const Response& response) {
@@ -94,13 +124,11 @@ void serve_fastcgi_thread(int listen_fd, const Config& config, const HandlerFact
       return;
     }
     const Request req = request_from_env(request.get()->envp);
-    const Response resp = dispatch(*handler, req);
-    const std::string head = serialize_head(resp, resp.body_view().size());
-    FCGX_PutStr(head.data(), static_cast<int>(head.size()), request.get()->out);
-    if (req.method != "HEAD" && resp.status != 304) {
-      const std::string_view body = resp.body_view();
-      FCGX_PutStr(body.data(), static_cast<int>(body.size()), request.get()->out);
-    }
+    FCGX_Stream* out = request.get()->out;
+    send(req, dispatch(*handler, req), [out](std::string_view piece) {
+      return piece.empty() || FCGX_PutStr(piece.data(), static_cast<int>(piece.size()), out) ==
+                                  static_cast<int>(piece.size());
+    });
     FCGX_Finish_r(request.get());
   }
 }
@@ -128,8 +156,9 @@ int serve_cgi(const Config& config, const HandlerFactory& factory) {
   env.push_back(nullptr);
   const Request request = request_from_env(env.data());
   std::unique_ptr<Handler> handler = factory(config);
-  const std::string out = render(request, dispatch(*handler, request));
-  std::fwrite(out.data(), 1, out.size(), stdout);
+  send(request, dispatch(*handler, request), [](std::string_view piece) {
+    return std::fwrite(piece.data(), 1, piece.size(), stdout) == piece.size();
+  });
   std::fflush(stdout);
   return 0;
 }
@@ -159,6 +188,10 @@ void usage(std::string_view program, std::FILE* out) {
 }
 
 }  // namespace
+
+StreamedResponse Handler::handle_streamed(const Request& request) {
+  return {handle(request), nullptr};
+}
 
 int serve_main(int argc, char** argv, std::string_view program, const HandlerFactory& factory) {
   const char* config_arg = nullptr;

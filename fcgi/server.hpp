@@ -13,6 +13,14 @@
 
 namespace cctv::web {
 
+// Writes one piece of a streamed body; false once the client is gone (stop writing).
+using BodyWriter = std::function<bool(std::string_view)>;
+
+struct StreamedResponse {
+  Response response;  // status and headers (its body is sent when `stream` is empty)
+  std::function<void(const BodyWriter&)> stream;
+};
+
 // One per thread: handlers keep per-thread state such as a catalog connection.
 class Handler {
  public:
@@ -21,6 +29,10 @@ class Handler {
   Handler& operator=(const Handler&) = delete;
   virtual ~Handler() = default;
   virtual Response handle(const Request& request) = 0;
+  // A body too big to hold in memory (an MP4 export): when the answer's `stream` is set,
+  // the head goes out without Content-Length (unless the handler set one) and `stream`
+  // then writes the body in pieces. The default answers with handle().
+  virtual StreamedResponse handle_streamed(const Request& request);
 };
 
 using HandlerFactory = std::function<std::unique_ptr<Handler>(const Config&)>;

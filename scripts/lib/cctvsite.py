@@ -183,11 +183,15 @@ def render(template, values, upload):
 
 
 def render_site(config, listen, webroot, index_socket, playlist_socket, cache_dir,
-                htpasswd=None, upload_temp=None, playlist_cache=True, api_socket=None):
+                htpasswd=None, upload_temp=None, playlist_cache=True, api_socket=None,
+                export_socket=None):
     """The site file's text. `htpasswd` set = the upload location is on. `api_socket`
-    defaults to api.sock beside the playlist socket."""
+    and `export_socket` default to api.sock and export.sock beside the playlist socket."""
     if api_socket is None:
         api_socket = os.path.join(os.path.dirname(os.path.abspath(playlist_socket)), "api.sock")
+    if export_socket is None:
+        export_socket = os.path.join(os.path.dirname(os.path.abspath(playlist_socket)),
+                                     "export.sock")
     cfg = load_config(config)
     save_path = config_value(cfg, "savePath")
     base = config_value(cfg, "baseUrl")
@@ -204,6 +208,7 @@ def render_site(config, listen, webroot, index_socket, playlist_socket, cache_di
         "INDEX_SOCKET": os.path.abspath(index_socket),
         "PLAYLIST_SOCKET": os.path.abspath(playlist_socket),
         "API_SOCKET": os.path.abspath(api_socket),
+        "EXPORT_SOCKET": os.path.abspath(export_socket),
         "BASE": base,
         "BASE_RE": re.escape(base).replace("\\/", "/"),
         "DATE_RE": DATE_RE,
@@ -294,6 +299,7 @@ def main(argv):
     st.add_argument("--index-socket", default="/run/cctv/index.sock")
     st.add_argument("--playlist-socket", default="/run/cctv/playlist.sock")
     st.add_argument("--api-socket", default="/run/cctv/api.sock")
+    st.add_argument("--export-socket", default="/run/cctv/export.sock")
     st.add_argument("--cache-dir", default="/var/cache/nginx/cctv")
     st.add_argument("--htpasswd", help="enables uploads: an htpasswd file (htpasswd or "
                                        "openssl passwd -6 makes the entries)")
@@ -315,7 +321,8 @@ def main(argv):
         write_config(a.out, a.save_path, a.catalog, a.title)
     elif a.cmd == "site":
         text = render_site(a.config, a.listen, a.webroot, a.index_socket, a.playlist_socket,
-                           a.cache_dir, a.htpasswd, a.upload_temp, api_socket=a.api_socket)
+                           a.cache_dir, a.htpasswd, a.upload_temp, api_socket=a.api_socket,
+                           export_socket=a.export_socket)
         with open(a.out, "w", encoding="utf-8") as f:
             f.write(text)
     elif a.cmd == "get":

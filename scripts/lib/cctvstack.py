@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""Runs the whole site on loopback: cctv-worker, cctv-index, cctv-playlist, cctv-api and nginx.
+"""Runs the whole site on loopback: cctv-worker, cctv-index, cctv-playlist, cctv-api,
+cctv-export and nginx.
 
 Used by tests/integration and bench/ (stdlib only). Everything lives under one work
 directory; ports are chosen at run time; stop() always stops what start() started.
@@ -135,11 +136,14 @@ class Stack:
         self.index_socket = os.path.join(self.runtime, "index.sock")
         self.playlist_socket = os.path.join(self.runtime, "playlist.sock")
         self.api_socket = os.path.join(self.runtime, "api.sock")  # cctvsite's default
+        self.export_socket = os.path.join(self.runtime, "export.sock")  # cctvsite's default
         if self.worker:
             self.start_worker()
         programs = [("cctv-index", self.index_socket), ("cctv-playlist", self.playlist_socket)]
         if os.access(os.path.join(self.bin_dir, "cctv-api"), os.X_OK):
             programs.append(("cctv-api", self.api_socket))
+        if os.access(os.path.join(self.bin_dir, "cctv-export"), os.X_OK):
+            programs.append(("cctv-export", self.export_socket))
         for name, sock in programs if self.programs else ():
             if os.path.exists(sock):
                 os.unlink(sock)

@@ -833,3 +833,15 @@ BOOST_AUTO_TEST_CASE(parse_config_reads_s3_credentials_from_the_environment) {
   const Error e = error_of(with(R"("s3Config": {"s3Bucket": "cctv-archive"})"));
   BOOST_TEST(contains(e.message, "awsCredentials"), e.message);
 }
+
+BOOST_AUTO_TEST_CASE(export_max_minutes) {
+  auto defaults = parse_config(k_minimal);
+  BOOST_TEST_REQUIRE(defaults.has_value());
+  BOOST_TEST(defaults->export_max_minutes == 60);
+  auto set = parse_config(with(R"("export": {"maxMinutes": 120})"));
+  BOOST_TEST_REQUIRE(set.has_value());
+  BOOST_TEST(set->export_max_minutes == 120);
+  auto zero = parse_config(with(R"("export": {"maxMinutes": 0})"));
+  BOOST_TEST_REQUIRE(!zero.has_value());
+  BOOST_TEST(zero.error().message.find("export.maxMinutes") != std::string::npos);
+}

@@ -1,0 +1,179 @@
+#include "fcgi/export_handler.hpp"
+
+#include "core/log.hpp"
+#include "fcgi/api_handler.hpp"
+#include "fcgi/export_mp4.hpp"
+#include "fcgi/query.hpp"
+
+#include <chrono>
+#include <ctime>
+#include <memory>
+#include <string>
+#include <utility>
+
+namespace cctv::web {
+namespace {
+
+// The request path without the query string and the base URL; nullopt outside the base.
+std::optional<std::string_view> local_path(const Request& request, std::string_view base) {
+  std::string_view path = request.request_uri;
+  path = path.substr(0, path.find('?'));
+  if (!path.starts_with(base)) return std::nullopt;
+  path.remove_prefix(base.size());
+  return path;
+}
+
+std::int64_t thread_cpu_us() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000 + ts.tv_nsec / 1000;
+}
+
+std::int64_t steady_us() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string minutes_text(std::int64_t micros) {
+  const std::int64_t seconds = micros / k_micros_per_second;
+  return std::to_string(seconds / 60) + " min " + std::to_string(seconds % 60) + " s";
+}
+
+}  // namespace
+
+Result<ExportRequest> ExportHandler::parse(const Request& request) {
+  auto query = Query::parse(request.query);
+  if (!query) return std::unexpected(query.error());
+  const Config& config = m_access.config();
+  std::optional<std::string_view> camera_name;
+  std::optional<RangePath> range;
+  const auto path = local_path(request, config.web_base_url);
+  if (path && path->starts_with(k_api_prefix)) {
+    auto parsed = parse_range_path(path->substr(k_api_prefix.size()));
+    if (!parsed) return std::unexpected(parsed.error());
+    if (!*parsed) return fail(ErrorKind::not_found, "no such export URL (see docs/api.md)");
+    range = std::move(*parsed);
+    camera_name = range->camera;
+  } else {
+    camera_name = query->get("camera");
+  }
+  auto camera = m_access.select_camera(camera_name);
+  if (!camera) return std::unexpected(camera.error());
+  auto zone = TimeZone::load(camera->time_zone);
+  if (!zone) return std::unexpected(zone.error());
+  ExportRequest out{*camera, 0, 0};
+  if (range) {
+    out.from = zone->to_utc(range->from);
+    out.to = zone->to_utc(range->to);
+  } else {
+    const auto from = query->get("from");
+    const auto to = query->get("to");
+    if (!from || !to) {
+      return fail(ErrorKind::invalid_argument, "from and to are required (ISO 8601 times)");
+    }
+    auto from_us = parse_export_time("from", *from, *zone);
+    if (!from_us) return std::unexpected(from_us.error());
+    auto to_us = parse_export_time("to", *to, *zone);
+    if (!to_us) return std::unexpected(to_us.error());
+    out.from = *from_us;
+    out.to = *to_us;
+  }
+  if (out.from >= out.to) return fail(ErrorKind::invalid_argument, "from must be before to");
+  return out;
+}
+
+Result<ExportPlan> ExportHandler::plan(const ExportRequest& request) {
+  auto catalog = m_access.catalog();
+  if (!catalog) return std::unexpected(catalog.error());
+  auto zone = TimeZone::load(request.camera.time_zone);
+  if (!zone) return std::unexpected(zone.error());
+  std::vector<DaySource> days;
+  // The day before `from` too: its last segment may hold the keyframe before `from`.
+  const Date last = zone->date_of(request.to - 1);
+  for (Date date = civil_from_days(days_from_civil(zone->date_of(request.from)) - 1); date <= last;
+       date = next_day(date)) {
+    auto day = (*catalog)->find_day(request.camera.id, date);
+    if (!day) return std::unexpected(day.error());
+    if (!*day) continue;
+    DaySource source{date, {}, std::nullopt};
+    if ((*day)->state == DayState::converted || (*day)->state == DayState::archived) {
+      auto converted = (*catalog)->converted_file(request.camera.id, date);
+      if (!converted) return std::unexpected(converted.error());
+      source.converted = std::move(*converted);
+    }
+    if (!source.converted) {
+      auto segments = (*catalog)->segments(request.camera.id, date);
+      if (!segments) return std::unexpected(segments.error());
+      source.segments = std::move(*segments);
+    }
+    days.push_back(std::move(source));
+  }
+  return plan_export(days, request.from, request.to);
+}
+
+Response ExportHandler::handle(const Request& request) {
+  StreamedResponse answer = handle_streamed(request);
+  if (!answer.stream) return answer.response;
+  auto body = std::make_shared<std::string>();
+  answer.stream([&](std::string_view piece) {
+    body->append(piece);
+    return true;
+  });
+  answer.response.body = std::move(body);
+  return answer.response;
+}
+
+StreamedResponse ExportHandler::handle_streamed(const Request& request) {
+  auto req = parse(request);
+  if (!req) return {error_response(req.error()), nullptr};
+  const Config& config = m_access.config();
+  const std::int64_t max_us = std::int64_t{config.export_max_minutes} * 60 * k_micros_per_second;
+  if (req->to - req->from > max_us) {
+    return {text_response(413, "the range is " + minutes_text(req->to - req->from) +
+                                   ", longer than export.maxMinutes (" +
+                                   std::to_string(config.export_max_minutes) + " min)"),
+            nullptr};
+  }
+  auto plan = this->plan(*req);
+  if (!plan) return {error_response(plan.error()), nullptr};
+  if (!plan->conflict.empty()) return {text_response(409, plan->conflict), nullptr};
+  if (req->camera.directory.find("..") != std::string::npos) {
+    return {text_response(500, "bad camera directory in the catalog"), nullptr};
+  }
+  const std::filesystem::path camera_dir = config.save_path / req->camera.directory;
+  auto mp4 = Mp4Export::open(*plan, camera_dir, req->from, req->to);
+  if (!mp4) {
+    log::warning("export cam=" + req->camera.name + ": " + mp4.error().message);
+    return {error_response(mp4.error()), nullptr};
+  }
+  auto zone = TimeZone::load(req->camera.time_zone);
+  const std::string file_name =
+      export_file_name(req->camera.name, zone ? *zone : TimeZone::utc(), req->from, req->to);
+  Response head;
+  head.header("Content-Type", "video/mp4");
+  head.header("Content-Disposition", "attachment; filename=\"" + file_name + "\"");
+  head.header("Cache-Control", "no-cache");
+  head.header("X-Content-Type-Options", "nosniff");
+  // nginx passes the body on as it comes instead of spooling it to a temp file.
+  head.header("X-Accel-Buffering", "no");
+  auto shared = std::make_shared<Mp4Export>(std::move(*mp4));
+  const std::string what = "export cam=" + req->camera.name + " " + format_iso8601_utc(req->from) +
+                           ".." + format_iso8601_utc(req->to);
+  const std::size_t pieces = plan->pieces.size();
+  return {std::move(head), [shared, what, pieces](const BodyWriter& write) {
+            const std::int64_t cpu0 = thread_cpu_us();
+            const std::int64_t t0 = steady_us();
+            auto stats = shared->write(write);
+            const std::string cost = std::to_string((steady_us() - t0) / 1000) + " ms, cpu " +
+                                     std::to_string((thread_cpu_us() - cpu0) / 1000) + " ms";
+            if (!stats) {
+              log::warning(what + " cut short after " + cost + ": " + stats.error().message);
+              return;
+            }
+            log::info(what + ": " + std::to_string(pieces) + " files, " +
+                      std::to_string(stats->bytes) + " bytes in " + cost);
+          }};
+}
+
+}  // namespace cctv::web
