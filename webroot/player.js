@@ -11,7 +11,8 @@
   const clock = document.getElementById('clock');
   const errorBox = document.getElementById('error');
   // Read by the browser tests (tests/browser/).
-  const state = window.cctvPlayer = { hls: null, errors: [], fatal: null, frags: 0, hevcError: false };
+  const state = window.cctvPlayer = { hls: null, errors: [], fatal: null, frags: 0, hevcError: false,
+                                      timeline: null, wallClock: () => { const d = wallClock(); return d ? d.getTime() : null; } };
   let currentFrag = null;
   let navDate = '';
 
@@ -68,10 +69,34 @@
     errorBox.textContent = message;
   }
 
+  // The fragments of the level playing (hls.js), in media-time order.
+  function levelFragments() {
+    const hls = state.hls;
+    const level = hls && hls.levels && hls.levels[hls.currentLevel >= 0 ? hls.currentLevel : 0];
+    return (level && level.details && level.details.fragments) || [];
+  }
+
+  // The fragment with a program date that holds media time `t`, or null.
+  function fragAt(t) {
+    const frags = levelFragments();
+    let lo = 0, hi = frags.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1, f = frags[mid];
+      if (t < f.start) hi = mid - 1;
+      else if (t >= f.start + f.duration) lo = mid + 1;
+      else return typeof f.programDateTime === 'number' ? f : null;
+    }
+    return null;
+  }
+
   // The wall-clock time of the frame on screen, or null before the first fragment.
   function wallClock() {
     const hls = state.hls;
     if (hls) {
+      // The fragment under currentTime (right after a seek too, when hls.js's own
+      // playingDate still counts from the fragment played before).
+      const here = fragAt(video.currentTime);
+      if (here) return new Date(here.programDateTime + (video.currentTime - here.start) * 1000);
       if (hls.playingDate) return hls.playingDate;
       const f = currentFrag;
       if (f && f.programDateTime !== null) return new Date(f.programDateTime + (video.currentTime - f.start) * 1000);
@@ -81,8 +106,74 @@
     return Number.isNaN(start) ? null : new Date(start + video.currentTime * 1000);
   }
 
+  // Plays from a wall-clock time (ms since the epoch): the fragment whose
+  // #EXT-X-PROGRAM-DATE-TIME range holds it, at the offset inside it; a time in a gap
+  // plays from the next fragment. False when nothing is loaded yet.
+  function seekToWallClock(ms) {
+    let target = null;
+    const hls = state.hls;
+    if (hls) {
+      const frags = levelFragments();
+      for (const f of frags) {
+        if (f.programDateTime === null || f.programDateTime === undefined) continue;
+        if (ms < f.programDateTime + f.duration * 1000) {
+          target = f.start + Math.max(0, ms - f.programDateTime) / 1000;
+          break;
+        }
+      }
+      if (target === null && frags.length) {
+        const last = frags[frags.length - 1];
+        target = last.start + Math.max(0, last.duration - 0.5);
+      }
+    } else if (video.getStartDate) {
+      const start = video.getStartDate().getTime();
+      if (!Number.isNaN(start)) target = Math.max(0, (ms - start) / 1000);
+    }
+    if (target === null) return false;
+    video.currentTime = target;
+    video.play().catch(() => {});
+    return true;
+  }
+
+  const timelineRoot = document.getElementById('timeline');
+  const timeline = window.CctvTimeline && timelineRoot
+    ? window.CctvTimeline.create({ root: timelineRoot, seek: seekToWallClock, playing: () => state.wallClock() })
+    : null;
+  if (timeline) state.timeline = timeline.state;
+  let timelineCamera = '';
+
+  // The timeline of the day the player shows: the date from the playlist's URL (a live
+  // playlist without a date is redirected to one), the camera from the query or, with a
+  // single camera, from the API.
+  async function startTimeline(levelUrl) {
+    if (!timeline || params.has('src')) return;
+    let day = date;
+    try {
+      day = new URL(levelUrl, location.href).searchParams.get('date') || day;
+    } catch (e) { /* keep the query's date */ }
+    if (!isDate(day)) return;
+    timelineCamera = camera;
+    if (!timelineCamera) {
+      try {
+        const r = await fetch('api/1/cameras.json', { cache: 'no-store' });
+        const cams = r.ok ? (await r.json()).cameras || [] : [];
+        if (cams.length !== 1) return;
+        timelineCamera = cams[0].name;
+      } catch (e) {
+        return;
+      }
+    }
+    timeline.load(timelineCamera, day);
+  }
+
   function tick() {
     const d = wallClock();
+    if (timeline) {
+      const ms = d ? d.getTime() : null;
+      timeline.setPlaying(ms);
+      // Live playback went on into the next day: show that day.
+      if (ms !== null && timelineCamera && timeline.otherDay(ms)) timeline.load(timelineCamera, timeline.dateOf(ms));
+    }
     if (!d || Number.isNaN(d.getTime())) return;
     const text = formatLocal(d);
     if (clock.textContent !== text) clock.textContent = text;
@@ -177,6 +268,7 @@
     hls.on(Hls.Events.LEVEL_LOADED, (event, data) => {
       if (checked) return;
       checked = true;
+      startTimeline(data.details.url);
       const frags = data.details.fragments;
       if (!frags.length || !frags[0].initSegment || hevcSupported()) return;
       state.fatal = 'hevcUnsupported';
@@ -202,6 +294,7 @@
       state.fatal = 'nativeError';
       explain(url, 'The browser could not play this playlist.').then(showError);
     });
+    video.addEventListener('loadedmetadata', () => startTimeline(url), { once: true });
     video.src = url;
     video.play().catch(() => {});
   }

@@ -4,6 +4,7 @@ a person opens the index, follows a Watch link, and the day plays with its wall 
 import json
 import os
 import shutil
+import time
 import unittest
 
 import harness
@@ -72,6 +73,39 @@ class BrowserLegacy(BrowserMixin, harness.SiteTestCase):
         # 18 s, a gap of about 10 minutes, then more: playing 20 s crosses the gap.
         r = self.node("play.js", "--date", day(-2), "--seconds", "20", "--tz", "UTC")
         self.assertGreaterEqual(r.get("currentTime", 0), 20)
+
+
+@unittest.skipIf(browser_ready(), browser_ready())
+class BrowserTimeline(BrowserMixin, harness.SiteTestCase):
+    """The player's timeline (issue 6, part 3): the worker daemon makes the thumbnails, the
+    page reads the day from the JSON API."""
+    LAYOUT = "multi"
+    CAMERAS = harness.MULTI_CAMERAS
+    WORKER_DAEMON = True
+    NEEDS = ("cctv-index", "cctv-playlist", "cctv-worker", "cctv-api")
+    EXTRA_CONFIG = {"conversion": {"enabled": False}}
+
+    @classmethod
+    def build_archive(cls):
+        harness.build_multi(cls.archive)
+
+    def test_player_error(self):
+        pass  # covered by the other classes
+
+    def test_timeline_hover_click_and_keyboard(self):
+        placed = self.archive.day_segments("front", day(-3))
+        thumbs = [os.path.join(self.root, "front", day(-3), "thumbs", p.name[:-3] + ".jpg")
+                  for p in placed]
+        deadline = time.monotonic() + 90
+        while not all(os.path.exists(t) for t in thumbs) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        self.assertTrue(all(os.path.exists(t) for t in thumbs), self.site.logs())
+        # 10:00:00 for 40 s, a gap of about 4 minutes, 10:05:00 for 9 s.
+        r = self.node("timeline.js", "--camera", "front", "--date", day(-3), "--tz", "UTC",
+                      "--ranges", "2")
+        self.assertEqual(r["items"], 16)
+        self.assertTrue(r["hover"]["src"].startswith("/front/%s/thumbs/video_" % day(-3)), r)
+        self.assertTrue(r["gap_click"]["clicked"].startswith("10:02"), r)
 
 
 if __name__ == "__main__":
