@@ -260,7 +260,8 @@ BOOST_FIXTURE_TEST_CASE(the_s3_queue_is_shown_when_s3_is_on, Fixture) {
     BOOST_REQUIRE(catalog->put_sync_status(status));
   }
   std::string html(get().body_view());
-  BOOST_TEST(html.find("S3: 12 files waiting (3.4 MB), oldest 3 min 5 s") != std::string::npos,
+  // The age moves with the clock (a loaded machine): minutes are enough here.
+  BOOST_TEST(html.find("S3: 12 files waiting (3.4 MB), oldest 3 min ") != std::string::npos,
              html.substr(0, 900));
   {
     auto catalog = Catalog::open_writable(config.catalog_path);
@@ -275,7 +276,7 @@ BOOST_FIXTURE_TEST_CASE(the_s3_queue_is_shown_when_s3_is_on, Fixture) {
   }
   html = std::string(get().body_view());
   BOOST_TEST(html.find("s3-blocked") != std::string::npos);
-  BOOST_TEST(html.find("S3: 1 file waiting (100 B), oldest 5 s; uploads stopped: PUT "
-                       "s3://cctv/a.ts: HTTP 403 SignatureDoesNotMatch: &lt;bad&gt;") !=
-             std::string::npos);
+  BOOST_TEST(html.find("S3: 1 file waiting (100 B), oldest ") != std::string::npos);
+  BOOST_TEST(html.find(" s; uploads stopped: PUT s3://cctv/a.ts: HTTP 403 SignatureDoesNotMatch: "
+                       "&lt;bad&gt;") != std::string::npos);
 }
