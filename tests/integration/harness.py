@@ -566,6 +566,9 @@ def synthetic_segments(count, seconds=10, size="320x180", fps=10):
     if have is not None and len(have) >= count:
         return have[:count]
     base = tempfile.mkdtemp(prefix="cctv-fixtures-syn-")
+    if "extra_dirs" not in _FIXTURES:  # removed at exit, whichever main() the module has
+        import atexit
+        atexit.register(cleanup_extra_fixtures)
     _FIXTURES.setdefault("extra_dirs", []).append(base)
     pattern = os.path.join(base, "seg_%03d.ts")
     res = run(["ffmpeg", "-v", "error", "-nostdin", "-f", "lavfi",
