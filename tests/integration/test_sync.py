@@ -14,6 +14,8 @@ tests/peers/s3server.js, see ../shared/PEERS.md section 2), read back with rclon
 - a wrong secret: exit 3, one clear error line, nothing deleted (clearAfterUpload on);
   the config fixed: everything synced, and only then the settled day's files deleted
   (its rows kept: the day is `archived`);
+- the daemon: a refused queue waits (status `blocked`, one error line, nothing deleted);
+  restarted with the right secret, it uploads and clears;
 - clearAfterUpload through nginx (harness.SiteTestCase): the archived day stays on the
   index page, and its playlist points at presigned s3rver URLs that ffprobe plays.
 """
@@ -321,6 +323,89 @@ class SyncTest(unittest.TestCase):
         self.assertEqual(len(only), 6)
 
 
+class DaemonSyncTest(unittest.TestCase):
+    """The daemon's sync module: a refused queue waits (status `blocked`, one error line,
+    nothing deleted); restarted with the right secret, it uploads and clears."""
+
+    @classmethod
+    def setUpClass(cls):
+        require_peers()
+        harness.require_binaries("cctv-worker")
+        cls.work = tempfile.mkdtemp(prefix="cctv-syncd-")
+        cls.server = S3Server(cls.work).start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+        if not harness.KEEP:
+            shutil.rmtree(cls.work, ignore_errors=True)
+
+    def start(self, site):
+        log = open(os.path.join(site.dir, "worker.log"), "a")
+        env = dict(os.environ)
+        for var in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+            env.pop(var, None)
+        proc = subprocess.Popen([WORKER, "--config", site.config], stdout=log,
+                                stderr=subprocess.STDOUT, env=env)
+        log.close()
+        return proc
+
+    @staticmethod
+    def stop(proc):
+        proc.terminate()
+        proc.wait(30)
+
+    @staticmethod
+    def status(site):
+        try:
+            with sqlite3.connect("file:%s?mode=ro" % site.catalog, uri=True) as db:
+                return db.execute("SELECT state, waiting_files, last_error FROM sync_status"
+                                  ).fetchone()
+        except sqlite3.Error:
+            return None
+
+    def wait_status(self, site, predicate, timeout=30):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            st = self.status(site)
+            if st is not None and predicate(st):
+                return st
+            time.sleep(0.2)
+        self.fail("sync_status %r after %s s" % (self.status(site), timeout))
+
+    def test_refused_then_restarted_with_the_right_secret(self):
+        site = Site(self.work, "daemon", self.server.endpoint, secret="wrong/secret+x",
+                    clear=True)
+        past = day(-3)
+        site.add_run(past, "070000", count=5)
+        proc = self.start(site)
+        try:
+            st = self.wait_status(site, lambda st: st[0] == "blocked")
+            self.assertEqual(st[1], 5)
+            self.assertIn("SignatureDoesNotMatch", st[2])
+            time.sleep(2)  # it waits instead of spinning: still one error line
+        finally:
+            self.stop(proc)
+        with open(os.path.join(site.dir, "worker.log")) as f:
+            log = f.read()
+        self.assertEqual(log.count("uploads stopped"), 1, log)
+        self.assertNotIn("wrong/secret+x", log)
+        self.assertTrue(all(os.path.exists(p) for p in site.expected.values()))
+        site.write_config(SECRET, clear=True)
+        proc = self.start(site)
+        try:
+            self.wait_status(site, lambda st: st[0] == "idle" and st[1] == 0)
+            deadline = time.monotonic() + 20
+            while time.monotonic() < deadline and any(
+                    os.path.exists(p) for p in site.expected.values()):
+                time.sleep(0.2)
+        finally:
+            self.stop(proc)
+        self.assertFalse(any(os.path.exists(p) for p in site.expected.values()))
+        self.assertEqual(site.day_state(past), ("archived", 5))
+        self.assertEqual(sorted(s for _, _, s, o in site.uploads()), ["done"] * 5)
+
+
 class ArchivedDayPlaysFromS3(harness.SiteTestCase):
     """A day whose files are only in S3 plays through presigned URLs in its playlist."""
     DATE = day(-5)
@@ -357,6 +442,7 @@ class ArchivedDayPlaysFromS3(harness.SiteTestCase):
         page = body.decode()
         self.assertIn(self.DATE, page)
         self.assertIn("state-archived", page)
+        self.assertIn("S3: all files uploaded", page)
         # Its playlist: presigned URLs to the S3 server, not kept by shared caches.
         path = "/playlist.m3u8?camera=%s&date=%s" % (CAMERA, self.DATE)
         pl, hdrs = self.playlist(path)
