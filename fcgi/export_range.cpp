@@ -96,10 +96,10 @@ Result<UtcMicros> parse_export_time(std::string_view what, std::string_view text
       off_m = digits(zone_text, 3, 2);
     }
     if (off_h < 0 || off_h > 23 || off_m < 0 || off_m > 59) return std::unexpected(bad_time(what));
-    offset_s = (off_h * 3600 + off_m * 60) * (sign == '-' ? -1 : 1);
+    offset_s = (std::int64_t{off_h} * 3600 + std::int64_t{off_m} * 60) * (sign == '-' ? -1 : 1);
   }
-  const std::int64_t seconds =
-      days_from_civil(*date) * 86400 + hour * 3600 + minute * 60 + second - offset_s;
+  const std::int64_t seconds = days_from_civil(*date) * 86400 + std::int64_t{hour} * 3600 +
+                               std::int64_t{minute} * 60 + second - offset_s;
   return seconds * k_micros_per_second + fraction_us;
 }
 

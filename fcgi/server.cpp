@@ -76,7 +76,12 @@ StreamedResponse dispatch(Handler& handler, const Request& request) {
 std::string serialize_stream_head(const Response& response) {
   std::string head = "Status: " + std::to_string(response.status) + " " +
                      std::string(status_text(response.status)) + "\r\n";
-  for (const auto& [name, value] : response.headers) head += name + ": " + value + "\r\n";
+  for (const auto& [name, value] : response.headers) {
+    head += name;
+    head += ": ";
+    head += value;
+    head += "\r\n";
+  }
   head += "\r\n";
   return head;
 }
