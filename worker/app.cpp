@@ -48,15 +48,6 @@ int run_once(const Config& config, std::chrono::seconds sync_timeout) {
   if (auto indexed = indexer.reindex(false); !indexed) {
     return fail_with(indexed.error().context("reindex"));
   }
-  // 1b. Thumbnails: one for every segment (or fragment) that has none. A failure here
-  //     (e.g. a full disk) is logged; sync and retention still run.
-  ThumbnailPass thumbnails(indexer.cameras());
-  if (auto thumbs = thumbnails.run(*catalog); thumbs) {
-    log::info("thumbnails: " + std::to_string(thumbs->written) + " written, " +
-              std::to_string(thumbs->failed) + " pieces unreadable");
-  } else {
-    log::error("thumbnails: " + thumbs.error().message);
-  }
   // 2. The S3 sync pass (issue 5): upload what waits, until the queue is empty or the
   //    timeout, so that retention below sees those days as stored elsewhere.
   bool synced = true;
