@@ -160,6 +160,10 @@ void fill_status(ctemplate::TemplateDictionary& cam, const CameraStatus& status,
   }
 }
 
+// The sync writes its status after every turn (every second when idle; a long upload
+// takes longer): older than this, the worker is probably not running.
+constexpr std::int64_t k_sync_status_stale_us = 600 * k_micros_per_second;
+
 // The S3 line of the page header: "S3: all files uploaded", "S3: 12 files waiting (3.4
 // MB), oldest 3 min", with why the queue waits when it does. Empty without S3 or before
 // the worker's sync has written its status.
@@ -178,6 +182,10 @@ std::string s3_text(const SyncStatus& status, std::int64_t now_us) {
     text += "; uploads stopped: " + status.last_error;
   } else if (status.state == "retrying" && !status.last_error.empty()) {
     text += "; retrying: " + status.last_error;
+  }
+  if (now_us - status.updated_us > k_sync_status_stale_us) {
+    text += " (no news from the worker since " +
+            format_iso8601_utc(status.updated_us).substr(0, 19) + "Z)";
   }
   return text;
 }

@@ -441,6 +441,7 @@ Result<void> SyncModule::resync() {
 }
 
 std::string SyncModule::status() const {
+  if (m_waiting.load() < 0) return "S3: starting";
   UploadQueueStats stats;
   stats.files = m_waiting.load();
   stats.oldest_end_us = m_oldest_us.load();

@@ -140,7 +140,7 @@ class SyncModule final : public Module {
   SyncOptions m_options;
   std::atomic<bool> m_stop{false};
   std::atomic<bool> m_retry_now{false};
-  std::atomic<std::int64_t> m_waiting{0};
+  std::atomic<std::int64_t> m_waiting{-1};  // -1 until the first turn
   std::atomic<std::int64_t> m_oldest_us{0};
   std::atomic<bool> m_refused{false};
   mutable std::mutex m_mutex;

@@ -277,6 +277,17 @@ BOOST_FIXTURE_TEST_CASE(the_s3_queue_is_shown_when_s3_is_on, Fixture) {
   html = std::string(get().body_view());
   BOOST_TEST(html.find("s3-blocked") != std::string::npos);
   BOOST_TEST(html.find("S3: 1 file waiting (100 B), oldest ") != std::string::npos);
+  BOOST_TEST(html.find("no news from the worker") == std::string::npos);
   BOOST_TEST(html.find(" s; uploads stopped: PUT s3://cctv/a.ts: HTTP 403 SignatureDoesNotMatch: "
                        "&lt;bad&gt;") != std::string::npos);
+  {
+    auto catalog = Catalog::open_writable(config.catalog_path);
+    BOOST_REQUIRE(catalog);
+    SyncStatus status;
+    status.updated_us = now_us() - 3600 * k_micros_per_second;
+    BOOST_REQUIRE(catalog->put_sync_status(status));
+  }
+  html = std::string(get().body_view());
+  BOOST_TEST(html.find("S3: all files uploaded (no news from the worker since ") !=
+             std::string::npos);
 }
