@@ -5,6 +5,7 @@
 #include "fcgi/export_mp4.hpp"
 #include "fcgi/query.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <ctime>
 #include <memory>
@@ -138,10 +139,13 @@ StreamedResponse ExportHandler::handle_streamed(const Request& request) {
   auto plan = this->plan(*req);
   if (!plan) return {error_response(plan.error()), nullptr};
   if (!plan->conflict.empty()) return {text_response(409, plan->conflict), nullptr};
-  if (req->camera.directory.find("..") != std::string::npos) {
+  // The camera's directory is relative to the archive root (the catalog's contract).
+  const std::filesystem::path relative(req->camera.directory);
+  if (relative.is_absolute() ||
+      std::ranges::any_of(relative, [](const auto& part) { return part == ".."; })) {
     return {text_response(500, "bad camera directory in the catalog"), nullptr};
   }
-  const std::filesystem::path camera_dir = config.save_path / req->camera.directory;
+  const std::filesystem::path camera_dir = config.save_path / relative;
   auto mp4 = Mp4Export::open(*plan, camera_dir, req->from, req->to);
   if (!mp4) {
     log::warning("export cam=" + req->camera.name + ": " + mp4.error().message);
