@@ -92,6 +92,12 @@
     img.decoding = 'async';
     preview.hidden = true;
     cursorLine.hidden = true;
+    // Thumbnails the worker has not made yet (404): not asked for again until the next load.
+    const missing = new Set();
+    img.addEventListener('error', () => {
+      missing.add(img.getAttribute('src'));
+      img.hidden = true;
+    });
     playhead.hidden = true;
 
     // Read by the browser tests (tests/browser/timeline.js).
@@ -135,7 +141,7 @@
       const it = itemAt(ms);
       state.hover = { ms, thumb: it ? it.thumb : '' };
       label.textContent = timeText(ms, zone()) + (it ? '' : ' · no recording');
-      if (it && it.thumb) {
+      if (it && it.thumb && !missing.has(it.thumb)) {
         if (img.getAttribute('src') !== it.thumb) img.src = it.thumb;
         img.hidden = false;
       } else {
@@ -254,6 +260,7 @@
       }
       if (state.camera !== camera || state.date !== date) return false;  // a newer load
       state.pending = false;
+      missing.clear();
       state.timeZone = day.timeZone || '';
       dayState = day.state || '';
       state.items = (day.items || []).map(it => {
