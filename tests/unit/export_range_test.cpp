@@ -117,7 +117,7 @@ BOOST_AUTO_TEST_CASE(other_api_paths_are_not_ranges_and_bad_ranges_are_errors) {
 
 BOOST_AUTO_TEST_CASE(plan_inside_one_segment_and_across_segments) {
   DaySource day{*parse_date("2026-11-20"), {}, std::nullopt};
-  for (int i = 0; i < 6; ++i) {
+  for (std::int64_t i = 0; i < 6; ++i) {
     day.segments.push_back(
         seg(("video_1015" + std::to_string(i) + "0.ts").c_str(), k_0915z + i * 10 * k_s, 10));
   }
@@ -157,7 +157,7 @@ BOOST_AUTO_TEST_CASE(plan_of_a_converted_day_takes_whole_fragments_by_byte_range
   ConvertedDay file;
   file.init_size_bytes = 800;
   file.codec = "hevc 320x180";
-  for (int i = 0; i < 5; ++i) {
+  for (std::int64_t i = 0; i < 5; ++i) {
     file.fragments.push_back(Fragment{800 + i * 1000, 1000, k_0915z + i * 10 * k_s, 10 * k_s});
   }
   DaySource day{*parse_date("2026-11-20"), {}, file};
