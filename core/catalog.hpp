@@ -261,8 +261,7 @@ class Catalog {
   // Phase 1: marks a day for deletion with its reason ("days", "size", "free space").
   // False, changing nothing, when the day is gone, `converting` or marked already. A
   // marked day keeps its state and gets no new segment rows (triggers in schema.sql).
-  Result<bool> mark_day_deleting(std::int64_t camera_id, const Date& date,
-                                 std::string_view reason);
+  Result<bool> mark_day_deleting(std::int64_t camera_id, const Date& date, std::string_view reason);
   // The reason a day is marked for, nullopt when it is not marked (or absent).
   Result<std::optional<std::string>> delete_mark(std::int64_t camera_id, const Date& date);
   // Every marked day (a crash between phases leaves some), oldest first.
