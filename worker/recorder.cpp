@@ -230,11 +230,18 @@ Result<void> Recorder::on_packet(Session& s, AVPacket& packet) {
         s.boundary = m_segmenter.next_boundary(start);
         s.boundary_start = start;
       }
-      if (wall >= s.boundary) close_segment(s, ts_us);
+      // The cut is judged on the segment's own clock (its start, which may continue the
+      // previous segment, plus stream time), the clock its name and catalog row use:
+      // when the timeline lowers its anchor after a segment was closed, the names stay
+      // on the grid instead of one segment growing by the correction.
+      const UtcMicros own = s.span.empty() ? wall : start + (ts_us - s.span.first());
+      if (own >= s.boundary) close_segment(s, ts_us);
     }
     if (!s.writer && now >= m_write_retry && !stopping()) {
       const std::int64_t dts = packet.dts != AV_NOPTS_VALUE ? packet.dts : ts;
-      open_segment(s, av_rescale_q(dts, time_base, k_micros), wall);
+      // A segment continuing the previous one starts (and is named) where it ended.
+      const UtcMicros from = s.previous_end && wall < *s.previous_end ? *s.previous_end : wall;
+      open_segment(s, av_rescale_q(dts, time_base, k_micros), from);
     }
   }
   if (!s.writer) return {};

@@ -48,8 +48,15 @@ class FakeClock {
 class LiveSource final : public worker::Source {
  public:
   using Fault = std::function<std::optional<Error>(int packet)>;
-  LiveSource(std::unique_ptr<worker::Source> inner, FakeClock& clock, Fault fault)
-      : m_inner(std::move(inner)), m_clock(clock), m_fault(std::move(fault)), m_t0(clock.now()) {}
+  // How far the clock lags the stream at a stream time (from the first video packet):
+  // a lag that grows means packets that arrive in a burst, earlier than the first ones.
+  using Lag = std::function<std::int64_t(std::int64_t stream_us)>;
+  LiveSource(std::unique_ptr<worker::Source> inner, FakeClock& clock, Fault fault, Lag lag = {})
+      : m_inner(std::move(inner)),
+        m_clock(clock),
+        m_fault(std::move(fault)),
+        m_lag(std::move(lag)),
+        m_t0(clock.now()) {}
 
   [[nodiscard]] const AVFormatContext& input() const override { return m_inner->input(); }
 
@@ -64,7 +71,8 @@ class LiveSource final : public worker::Source {
     if (stream->codecpar->codec_type == AVMEDIA_TYPE_VIDEO && ts != AV_NOPTS_VALUE) {
       const std::int64_t us = av_rescale_q(ts, stream->time_base, AVRational{1, 1'000'000});
       if (!m_first) m_first = us;
-      m_clock.set(std::max(m_clock.now(), m_t0 + (us - *m_first)));
+      const std::int64_t since_first = us - *m_first;
+      m_clock.set(std::max(m_clock.now(), m_t0 + since_first - (m_lag ? m_lag(since_first) : 0)));
     }
     return {};
   }
@@ -73,6 +81,7 @@ class LiveSource final : public worker::Source {
   std::unique_ptr<worker::Source> m_inner;
   FakeClock& m_clock;
   Fault m_fault;
+  Lag m_lag;
   UtcMicros m_t0;
   std::optional<std::int64_t> m_first;
   int m_count = 0;
@@ -87,6 +96,7 @@ struct LiveCamera {
   std::function<std::optional<Error>(int open)> refuse;
   // An error before packet p of open n.
   std::function<std::optional<Error>(int open, int packet)> fault;
+  LiveSource::Lag lag;
   int opens = 0;
   std::vector<std::string> urls;
 
@@ -105,7 +115,7 @@ struct LiveCamera {
       LiveSource::Fault packet_fault;
       if (fault) packet_fault = [this, n](int p) { return fault(n, p); };
       return std::unique_ptr<worker::Source>(
-          std::make_unique<LiveSource>(std::move(*inner), clock, std::move(packet_fault)));
+          std::make_unique<LiveSource>(std::move(*inner), clock, std::move(packet_fault), lag));
     };
   }
 };

@@ -5,6 +5,7 @@
 #define BOOST_TEST_MODULE recorder
 #include <boost/test/unit_test.hpp>
 
+#include "core/layout.hpp"
 #include "tests/unit/recorder_fixture.hpp"
 #include "worker/indexer.hpp"
 #include "worker/probe.hpp"
@@ -92,6 +93,29 @@ BOOST_AUTO_TEST_CASE(segments_are_cut_on_keyframes_at_wall_clock_boundaries) {
   BOOST_TEST(count_of(log, "hunter2") == 0u, log);
   // The camera's credentials reach the opener.
   BOOST_TEST(r.camera.urls.at(0) == "rtsp://admin:hunter2@127.0.0.1:8554/cam1");
+}
+
+BOOST_AUTO_TEST_CASE(a_timeline_that_learns_after_the_first_segment_keeps_the_grid) {
+  // The packets from 1.5 s of stream on arrive in a burst (the clock stands still for
+  // a second of stream), so the timeline lowers its anchor by 1 s after the first
+  // segment was closed. The segments go on from where the first one ended: each one
+  // 2 s (keyframes every second), named on the 2 s grid, contiguous; none grows to 3 s
+  // because the cut looked at a clock the names do not use.
+  Run r(2);
+  r.camera.lag = [](std::int64_t stream) {
+    return std::clamp<std::int64_t>(stream - 1'500'000, 0, 1'000'000);
+  };
+  (void)r.record();
+  const auto rows = r.setup.segments("2026-11-20");
+  BOOST_TEST_REQUIRE(rows.size() >= 4u);
+  for (std::size_t i = 1; i + 1 < rows.size(); ++i) {
+    const Segment& prev = rows[i - 1];
+    BOOST_TEST(rows[i].start_us == prev.start_us + prev.duration_us, rows[i].name);
+    BOOST_TEST(near(rows[i].duration_us, 2.0, 0.101), rows[i].name << " " << rows[i].duration_us);
+    const auto name_s = (rows[i].start_us / k_s) % 86400;
+    BOOST_TEST(rows[i].name == segment_name(static_cast<int>(name_s)));
+    BOOST_TEST(name_s % 2 == 0, rows[i].name);
+  }
 }
 
 BOOST_AUTO_TEST_CASE(ten_second_segments_from_an_odd_start) {
