@@ -73,7 +73,8 @@ struct S3Config {
 
 // The converter's defaults, chosen with bench/convert (docs/config.md, issue 4).
 inline constexpr std::string_view k_default_x265_preset = "superfast";
-inline constexpr std::string_view k_default_x265_params = "rc-lookahead=5:b-adapt=0";
+inline constexpr std::string_view k_default_x265_params =
+    "rc-lookahead=5:b-adapt=0:min-cu-size=16:rd=1";
 
 struct Config {
   std::filesystem::path save_path;      // storageConfig.savePath: the archive root

@@ -296,7 +296,7 @@ BOOST_AUTO_TEST_CASE(x265_params_are_checked_and_may_not_undo_one_fragment_per_s
   auto def = parse_config(k_minimal);
   BOOST_TEST_REQUIRE(def.has_value());
   BOOST_TEST(def->convert_preset == "superfast");
-  BOOST_TEST(def->convert_x265_params == "rc-lookahead=5:b-adapt=0");
+  BOOST_TEST(def->convert_x265_params == "rc-lookahead=5:b-adapt=0:min-cu-size=16:rd=1");
   auto set = parse_config(with(R"("conversion": {"x265Params": "bframes=2:no-sao"})"));
   BOOST_TEST_REQUIRE(set.has_value());
   BOOST_TEST(set->convert_x265_params == "bframes=2:no-sao");
