@@ -274,6 +274,10 @@ class Catalog {
   explicit Catalog(sqlite::Database db) : m_db(std::move(db)) {}
   Result<void> migrate();
   Result<void> upsert_segment(std::int64_t camera_id, const Segment& segment, bool recorded);
+  // A day's converted file and fragments; only while the day is `converted` when
+  // `only_converted` (converted_day), whatever its state otherwise (converted_file).
+  Result<std::optional<ConvertedDay>> load_converted(std::int64_t camera_id, const Date& date,
+                                                     bool only_converted);
 
   sqlite::Database m_db;
 };

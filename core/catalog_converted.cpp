@@ -12,14 +12,27 @@ using catalog_detail::now_us;
 
 Result<std::optional<ConvertedDay>> Catalog::converted_day(std::int64_t camera_id,
                                                            const Date& date) {
+  return load_converted(camera_id, date, true);
+}
+
+Result<std::optional<ConvertedDay>> Catalog::converted_file(std::int64_t camera_id,
+                                                            const Date& date) {
+  return load_converted(camera_id, date, false);
+}
+
+Result<std::optional<ConvertedDay>> Catalog::load_converted(std::int64_t camera_id,
+                                                            const Date& date, bool only_converted) {
   const std::string day_text = format_date(date);
   ConvertedDay day;
   {
-    CCTV_STATEMENT(s,
-                   "SELECT c.file_name, c.init_size_bytes, c.file_size_bytes, "
-                   "c.source_size_bytes, c.codec FROM converted_day c JOIN day d "
-                   "ON d.camera_id = c.camera_id AND d.date = c.date "
-                   "WHERE c.camera_id = ?1 AND c.date = ?2 AND d.state = 'converted'");
+    CCTV_STATEMENT(s, only_converted
+                          ? "SELECT c.file_name, c.init_size_bytes, c.file_size_bytes, "
+                            "c.source_size_bytes, c.codec FROM converted_day c JOIN day d "
+                            "ON d.camera_id = c.camera_id AND d.date = c.date "
+                            "WHERE c.camera_id = ?1 AND c.date = ?2 AND d.state = 'converted'"
+                          : "SELECT file_name, init_size_bytes, file_size_bytes, "
+                            "source_size_bytes, codec "
+                            "FROM converted_day WHERE camera_id = ?1 AND date = ?2");
     s.bind(1, camera_id).bind(2, day_text);
     auto row = s.step();
     if (!row) return std::unexpected(row.error());

@@ -312,39 +312,6 @@ Result<bool> Catalog::archive_day(std::int64_t camera_id, const Date& date) {
   return true;
 }
 
-Result<std::optional<ConvertedDay>> Catalog::converted_file(std::int64_t camera_id,
-                                                            const Date& date) {
-  const std::string day_text = format_date(date);
-  ConvertedDay day;
-  {
-    CCTV_STATEMENT(s,
-                   "SELECT file_name, init_size_bytes, file_size_bytes, source_size_bytes, codec "
-                   "FROM converted_day WHERE camera_id = ?1 AND date = ?2");
-    s.bind(1, camera_id).bind(2, day_text);
-    auto row = s.step();
-    if (!row) return std::unexpected(row.error());
-    if (!*row) return std::optional<ConvertedDay>();
-    day.file_name = s.column_text(0);
-    day.init_size_bytes = s.column_int(1);
-    day.file_size_bytes = s.column_int(2);
-    day.source_size_bytes = s.column_int(3);
-    day.codec = s.column_text(4);
-    s.reset();
-  }
-  CCTV_STATEMENT(f,
-                 "SELECT offset_bytes, size_bytes, start_time_us, duration_us FROM fragment "
-                 "WHERE camera_id = ?1 AND date = ?2 ORDER BY seq");
-  f.bind(1, camera_id).bind(2, day_text);
-  for (;;) {
-    auto row = f.step();
-    if (!row) return std::unexpected(row.error());
-    if (!*row) break;
-    day.fragments.push_back(
-        Fragment{f.column_int(0), f.column_int(1), f.column_int(2), f.column_int(3)});
-  }
-  return std::optional<ConvertedDay>(std::move(day));
-}
-
 Result<std::optional<SyncStatus>> Catalog::sync_status() {
   CCTV_STATEMENT(s,
                  "SELECT state, waiting_files, waiting_bytes, coalesce(oldest_waiting_time_us, 0), "
