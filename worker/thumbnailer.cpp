@@ -2,21 +2,14 @@
 
 #include "core/av.hpp"
 #include "core/layout.hpp"
+#include "core/picture.hpp"
 #include "worker/unique_fd.hpp"
-
-extern "C" {
-#include <libavutil/imgutils.h>
-#include <libavutil/pixdesc.h>
-#include <libswscale/swscale.h>
-}
 
 #include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <array>
 #include <cerrno>
-#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -27,11 +20,6 @@ namespace cctv::worker {
 namespace {
 
 namespace fs = std::filesystem;
-
-struct SwsFree {
-  void operator()(SwsContext* context) const { sws_freeContext(context); }
-};
-using Scaler = std::unique_ptr<SwsContext, SwsFree>;
 
 // A custom AVIOContext and its buffer (which libav may have replaced).
 struct AvioFree {
@@ -81,108 +69,13 @@ std::int64_t memory_seek(void* opaque, std::int64_t offset, int whence) {
   return target;
 }
 
-// The non-J twin of a full-range "J" format (swscale warns about the J ones).
-AVPixelFormat plain_format(AVPixelFormat format, bool& full_range) {
-  switch (format) {
-    case AV_PIX_FMT_YUVJ420P:
-      full_range = true;
-      return AV_PIX_FMT_YUV420P;
-    case AV_PIX_FMT_YUVJ422P:
-      full_range = true;
-      return AV_PIX_FMT_YUV422P;
-    case AV_PIX_FMT_YUVJ444P:
-      full_range = true;
-      return AV_PIX_FMT_YUV444P;
-    case AV_PIX_FMT_YUVJ440P:
-      full_range = true;
-      return AV_PIX_FMT_YUV440P;
-    default:
-      return format;
-  }
-}
-
-// Scales a decoded frame to `width` (keeping the display aspect) as full-range 4:2:0.
-Result<av::Frame> scale(const AVFrame& src, int width) {
-  bool full_range = src.color_range == AVCOL_RANGE_JPEG;
-  const AVPixelFormat src_format = plain_format(static_cast<AVPixelFormat>(src.format), full_range);
-  double display_width = src.width;
-  if (src.sample_aspect_ratio.num > 0 && src.sample_aspect_ratio.den > 0) {
-    display_width *= av_q2d(src.sample_aspect_ratio);
-  }
-  const int dst_w = std::max(2, std::min(width, static_cast<int>(display_width)) & ~1);
-  const int dst_h =
-      std::max(2, static_cast<int>(std::lround(src.height * dst_w / display_width / 2)) * 2);
-  Scaler scaler(sws_getContext(src.width, src.height, src_format, dst_w, dst_h, AV_PIX_FMT_YUV420P,
-                               SWS_BICUBIC, nullptr, nullptr, nullptr));
-  if (!scaler) {
-    const char* name = av_get_pix_fmt_name(src_format);
-    return fail(ErrorKind::data_loss,
-                std::string("cannot scale pixel format ") + (name != nullptr ? name : "?"));
-  }
-  const int* coefficients = sws_getCoefficients(SWS_CS_DEFAULT);
-  sws_setColorspaceDetails(scaler.get(), coefficients, full_range ? 1 : 0, coefficients, 1, 0,
-                           1 << 16, 1 << 16);
-  auto dst = av::make_frame();
-  if (!dst) return std::unexpected(dst.error());
-  AVFrame* out = dst->get();
-  out->width = dst_w;
-  out->height = dst_h;
-  out->format = AV_PIX_FMT_YUV420P;
-  out->color_range = AVCOL_RANGE_JPEG;
-  if (const int rc = av_frame_get_buffer(out, 0); rc < 0) {
-    return std::unexpected(av::error_from(rc, "frame buffer"));
-  }
-  sws_scale(scaler.get(), src.data, src.linesize, 0, src.height, out->data, out->linesize);
-  return std::move(*dst);
-}
-
-// One JPEG of `frame` with libavcodec's MJPEG encoder.
-Result<std::string> encode_jpeg(AVFrame& frame, int quality) {
-  const AVCodec* codec = avcodec_find_encoder(AV_CODEC_ID_MJPEG);
-  if (codec == nullptr) return fail(ErrorKind::internal, "no MJPEG encoder in libavcodec");
-  av::CodecContext encoder(avcodec_alloc_context3(codec));
-  if (!encoder) return fail(ErrorKind::internal, "avcodec_alloc_context3: out of memory");
-  encoder->width = frame.width;
-  encoder->height = frame.height;
-  encoder->pix_fmt = AV_PIX_FMT_YUV420P;
-  encoder->color_range = AVCOL_RANGE_JPEG;
-  encoder->time_base = AVRational{1, 25};
-  encoder->flags |= AV_CODEC_FLAG_QSCALE;
-  encoder->global_quality = FF_QP2LAMBDA * std::clamp(quality, 2, 31);
-  if (const int rc = avcodec_open2(encoder.get(), codec, nullptr); rc < 0) {
-    return std::unexpected(av::error_from(rc, "open the MJPEG encoder"));
-  }
-  frame.pts = 0;
-  frame.quality = encoder->global_quality;
-  if (const int rc = avcodec_send_frame(encoder.get(), &frame); rc < 0) {
-    return std::unexpected(av::error_from(rc, "encode JPEG"));
-  }
-  (void)avcodec_send_frame(encoder.get(), nullptr);
-  auto packet = av::make_packet();
-  if (!packet) return std::unexpected(packet.error());
-  if (const int rc = avcodec_receive_packet(encoder.get(), packet->get()); rc < 0) {
-    return std::unexpected(av::error_from(rc, "encode JPEG"));
-  }
-  return std::string(reinterpret_cast<const char*>((*packet)->data),
-                     static_cast<std::size_t>((*packet)->size));
-}
-
 // Decodes the first keyframe of the best video stream of an opened input.
 Result<std::string> thumbnail_of(AVFormatContext* input, const ThumbnailOptions& options) {
   const int index = av_find_best_stream(input, AVMEDIA_TYPE_VIDEO, -1, -1, nullptr, 0);
   if (index < 0) return fail(ErrorKind::data_loss, "no video stream");
-  const AVStream* stream = input->streams[index];
-  const AVCodec* codec = avcodec_find_decoder(stream->codecpar->codec_id);
-  if (codec == nullptr) return fail(ErrorKind::data_loss, "no decoder for the video stream");
-  av::CodecContext decoder(avcodec_alloc_context3(codec));
-  if (!decoder) return fail(ErrorKind::internal, "avcodec_alloc_context3: out of memory");
-  if (const int rc = avcodec_parameters_to_context(decoder.get(), stream->codecpar); rc < 0) {
-    return std::unexpected(av::error_from(rc, "decoder parameters"));
-  }
-  decoder->thread_count = 1;  // one picture: threads only add delay
-  if (const int rc = avcodec_open2(decoder.get(), codec, nullptr); rc < 0) {
-    return std::unexpected(av::error_from(rc, "open the decoder"));
-  }
+  auto opened = av::open_decoder(*input->streams[index]);
+  if (!opened) return std::unexpected(opened.error());
+  av::CodecContext decoder = std::move(*opened);
   auto packet = av::make_packet();
   if (!packet) return std::unexpected(packet.error());
   auto frame = av::make_frame();
@@ -198,9 +91,9 @@ Result<std::string> thumbnail_of(AVFormatContext* input, const ThumbnailOptions&
     return false;
   };
   auto to_jpeg = [&]() -> Result<std::string> {
-    auto scaled = scale(*frame->get(), options.width);
+    auto scaled = av::scale_frame(*frame->get(), options.width);
     if (!scaled) return std::unexpected(scaled.error());
-    return encode_jpeg(*scaled->get(), options.quality);
+    return av::encode_jpeg(*scaled->get(), options.quality);
   };
   for (;;) {
     const int rc = av_read_frame(input, packet->get());
