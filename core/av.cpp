@@ -2,9 +2,12 @@
 
 #include "core/log.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstdarg>
+#include <cstdint>
+#include <cstdio>
 #include <mutex>
 
 namespace cctv::av {
@@ -135,5 +138,96 @@ Result<InputFormat> open_input(const std::string& url, const OpenOptions& open) 
   }
   return input;
 }
+
+namespace {
+
+// A custom AVIOContext and its buffer (which libav may have replaced).
+struct AvioFree {
+  void operator()(AVIOContext* context) const {
+    av_freep(static_cast<void*>(&context->buffer));
+    avio_context_free(&context);
+  }
+};
+using Avio = std::unique_ptr<AVIOContext, AvioFree>;
+
+}  // namespace
+
+// Members are destroyed in reverse order: the format is closed before the AVIOContext it
+// reads from, and that before the bytes.
+struct MemoryInput::State {
+  std::string data;
+  std::size_t pos = 0;
+  Avio avio;
+  InputFormat input;
+
+  static int read(void* opaque, std::uint8_t* buf, int size) {
+    auto* mem = static_cast<State*>(opaque);
+    if (mem->pos >= mem->data.size()) return AVERROR_EOF;
+    const std::size_t n = std::min(static_cast<std::size_t>(size), mem->data.size() - mem->pos);
+    std::copy_n(mem->data.data() + mem->pos, n, reinterpret_cast<char*>(buf));
+    mem->pos += n;
+    return static_cast<int>(n);
+  }
+
+  static std::int64_t seek(void* opaque, std::int64_t offset, int whence) {
+    auto* mem = static_cast<State*>(opaque);
+    const auto size = static_cast<std::int64_t>(mem->data.size());
+    std::int64_t target = 0;
+    switch (whence & ~AVSEEK_FORCE) {
+      case AVSEEK_SIZE:
+        return size;
+      case SEEK_SET:
+        target = offset;
+        break;
+      case SEEK_CUR:
+        target = static_cast<std::int64_t>(mem->pos) + offset;
+        break;
+      case SEEK_END:
+        target = size + offset;
+        break;
+      default:
+        return AVERROR(EINVAL);
+    }
+    if (target < 0 || target > size) return AVERROR(EINVAL);
+    mem->pos = static_cast<std::size_t>(target);
+    return target;
+  }
+};
+
+Result<MemoryInput> MemoryInput::open(std::string bytes, std::string_view what) {
+  route_log();
+  auto state = std::make_unique<State>();
+  state->data = std::move(bytes);
+  constexpr int k_buffer_size = 64 * 1024;
+  auto* buffer = static_cast<unsigned char*>(av_malloc(k_buffer_size));
+  if (buffer == nullptr) return fail(ErrorKind::internal, "av_malloc: out of memory");
+  state->avio.reset(
+      avio_alloc_context(buffer, k_buffer_size, 0, state.get(), &State::read, nullptr, &State::seek));
+  if (!state->avio) {
+    av_free(buffer);
+    return fail(ErrorKind::internal, "avio_alloc_context: out of memory");
+  }
+  state->input = InputFormat(avformat_alloc_context());
+  if (!state->input) return fail(ErrorKind::internal, "avformat_alloc_context: out of memory");
+  state->input->pb = state->avio.get();
+  state->input->flags |= AVFMT_FLAG_CUSTOM_IO;
+  // avformat_open_input frees the context (and nulls the pointer) when it fails.
+  if (const int rc = avformat_open_input(state->input.out(), nullptr, nullptr, nullptr); rc < 0) {
+    Error error = error_from(rc, what);
+    error.kind = ErrorKind::data_loss;
+    return std::unexpected(std::move(error));
+  }
+  if (const int rc = avformat_find_stream_info(state->input.get(), nullptr); rc < 0) {
+    return std::unexpected(error_from(rc, std::string(what) + ": read stream information"));
+  }
+  return MemoryInput(std::move(state));
+}
+
+MemoryInput::MemoryInput(std::unique_ptr<State> state) : m_state(std::move(state)) {}
+MemoryInput::MemoryInput(MemoryInput&&) noexcept = default;
+MemoryInput& MemoryInput::operator=(MemoryInput&&) noexcept = default;
+MemoryInput::~MemoryInput() = default;
+
+AVFormatContext* MemoryInput::get() const { return m_state->input.get(); }
 
 }  // namespace cctv::av

@@ -14,6 +14,7 @@ extern "C" {
 #include <libavutil/frame.h>
 }
 
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -85,5 +86,29 @@ struct OpenOptions {
 
 // Opens an input and reads its stream information (avformat_find_stream_info).
 Result<InputFormat> open_input(const std::string& url, const OpenOptions& open = {});
+
+// An input read from bytes in memory (a fragment cut out of a file, an MP4 made in
+// memory): owns the bytes, the AVIOContext over them and the opened format, freed in
+// the right order.
+class MemoryInput {
+ public:
+  // Opens `bytes` and reads their stream information; errors name `what`.
+  static Result<MemoryInput> open(std::string bytes, std::string_view what);
+
+  [[nodiscard]] AVFormatContext* get() const;
+  AVFormatContext* operator->() const { return get(); }
+
+  MemoryInput(MemoryInput&&) noexcept;
+  MemoryInput& operator=(MemoryInput&&) noexcept;
+  MemoryInput(const MemoryInput&) = delete;
+  MemoryInput& operator=(const MemoryInput&) = delete;
+  ~MemoryInput();
+
+  struct State;
+
+ private:
+  explicit MemoryInput(std::unique_ptr<State> state);
+  std::unique_ptr<State> m_state;
+};
 
 }  // namespace cctv::av

@@ -21,54 +21,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// A custom AVIOContext and its buffer (which libav may have replaced).
-struct AvioFree {
-  void operator()(AVIOContext* context) const {
-    av_freep(static_cast<void*>(&context->buffer));
-    avio_context_free(&context);
-  }
-};
-using Avio = std::unique_ptr<AVIOContext, AvioFree>;
-
-// The bytes a memory AVIOContext reads from.
-struct Memory {
-  std::string data;
-  std::size_t pos = 0;
-};
-
-int memory_read(void* opaque, std::uint8_t* buf, int size) {
-  auto* mem = static_cast<Memory*>(opaque);
-  if (mem->pos >= mem->data.size()) return AVERROR_EOF;
-  const std::size_t n = std::min(static_cast<std::size_t>(size), mem->data.size() - mem->pos);
-  std::copy_n(mem->data.data() + mem->pos, n, reinterpret_cast<char*>(buf));
-  mem->pos += n;
-  return static_cast<int>(n);
-}
-
-std::int64_t memory_seek(void* opaque, std::int64_t offset, int whence) {
-  auto* mem = static_cast<Memory*>(opaque);
-  const auto size = static_cast<std::int64_t>(mem->data.size());
-  std::int64_t target = 0;
-  switch (whence & ~AVSEEK_FORCE) {
-    case AVSEEK_SIZE:
-      return size;
-    case SEEK_SET:
-      target = offset;
-      break;
-    case SEEK_CUR:
-      target = static_cast<std::int64_t>(mem->pos) + offset;
-      break;
-    case SEEK_END:
-      target = size + offset;
-      break;
-    default:
-      return AVERROR(EINVAL);
-  }
-  if (target < 0 || target > size) return AVERROR(EINVAL);
-  mem->pos = static_cast<std::size_t>(target);
-  return target;
-}
-
 // Decodes the first keyframe of the best video stream of an opened input.
 Result<std::string> thumbnail_of(AVFormatContext* input, const ThumbnailOptions& options) {
   const int index = av_find_best_stream(input, AVMEDIA_TYPE_VIDEO, -1, -1, nullptr, 0);
@@ -181,38 +133,17 @@ Result<std::string> make_fragment_thumbnail(const fs::path& file, const Fragment
   }
   std::ifstream in(file, std::ios::binary);
   if (!in) return std::unexpected(errno_error("open " + file.string()));
-  auto memory = std::make_unique<Memory>();
+  std::string data;
   for (const auto& [offset, length] :
        {std::pair{std::int64_t{0}, range.init_size}, std::pair{range.offset, range.length}}) {
-    if (auto read = read_range(in, offset, length, memory->data); !read) {
+    if (auto read = read_range(in, offset, length, data); !read) {
       return std::unexpected(read.error().context(file.string()));
     }
   }
-  constexpr int k_buffer_size = 64 * 1024;
-  auto* buffer = static_cast<unsigned char*>(av_malloc(k_buffer_size));
-  if (buffer == nullptr) return fail(ErrorKind::internal, "av_malloc: out of memory");
-  Avio avio(avio_alloc_context(buffer, k_buffer_size, 0, memory.get(), memory_read, nullptr,
-                               memory_seek));
-  if (!avio) {
-    av_free(buffer);
-    return fail(ErrorKind::internal, "avio_alloc_context: out of memory");
-  }
-  av::InputFormat input(avformat_alloc_context());
-  if (!input) return fail(ErrorKind::internal, "avformat_alloc_context: out of memory");
-  input->pb = avio.get();
-  input->flags |= AVFMT_FLAG_CUSTOM_IO;
-  // avformat_open_input frees the context on failure.
-  if (const int rc = avformat_open_input(input.out(), nullptr, nullptr, nullptr); rc < 0) {
-    Error error =
-        av::error_from(rc, file.string() + " fragment at " + std::to_string(range.offset));
-    error.kind = ErrorKind::data_loss;
-    return std::unexpected(std::move(error));
-  }
-  if (const int rc = avformat_find_stream_info(input.get(), nullptr); rc < 0) {
-    return std::unexpected(av::error_from(rc, file.string()));
-  }
-  auto jpeg = thumbnail_of(input.get(), options);
-  input.reset();  // before the AVIOContext it reads from
+  auto input = av::MemoryInput::open(std::move(data),
+                                     file.string() + " fragment at " + std::to_string(range.offset));
+  if (!input) return std::unexpected(input.error());
+  auto jpeg = thumbnail_of(input->get(), options);
   if (!jpeg) return std::unexpected(jpeg.error().context(file.string()));
   return jpeg;
 }
