@@ -5,7 +5,7 @@
 #include "worker/hevc_encoder.hpp"
 #include "worker/mp4_layout.hpp"
 #include "worker/sha512.hpp"
-#include "worker/unique_fd.hpp"
+#include "core/unique_fd.hpp"
 
 extern "C" {
 #include <libavutil/pixdesc.h>

@@ -9,7 +9,7 @@
 #include "worker/clock.hpp"
 #include "worker/module.hpp"
 #include "worker/notifier.hpp"
-#include "worker/unique_fd.hpp"
+#include "core/unique_fd.hpp"
 
 #include <chrono>
 #include <vector>

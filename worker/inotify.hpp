@@ -5,7 +5,7 @@
 #pragma once
 
 #include "core/error.hpp"
-#include "worker/unique_fd.hpp"
+#include "core/unique_fd.hpp"
 
 #include <sys/inotify.h>
 

@@ -11,7 +11,7 @@
 #include "core/error.hpp"
 #include "core/segment.hpp"
 #include "worker/recorder_segmenter.hpp"
-#include "worker/unique_fd.hpp"
+#include "core/unique_fd.hpp"
 
 #include <cstdint>
 #include <filesystem>

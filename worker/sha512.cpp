@@ -1,6 +1,6 @@
 #include "worker/sha512.hpp"
 
-#include "worker/unique_fd.hpp"
+#include "core/unique_fd.hpp"
 
 #include <fcntl.h>
 #include <openssl/evp.h>

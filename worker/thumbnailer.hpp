@@ -6,6 +6,7 @@
 // (see docs/worker.md, "Thumbnails").
 #pragma once
 
+#include "core/atomic_file.hpp"
 #include "core/error.hpp"
 
 #include <atomic>
@@ -49,8 +50,7 @@ Result<std::string> make_fragment_thumbnail(const std::filesystem::path& file,
                                             const FragmentRange& range,
                                             const ThumbnailOptions& options = {});
 
-// Writes `bytes` to `path` atomically, creating its directory; nothing is left at `path`
-// (nor a .part) on failure.
-Result<void> write_file_atomically(const std::filesystem::path& path, std::string_view bytes);
+// The thumbnail writer (core/atomic_file.hpp), as the worker's modules call it.
+using cctv::write_file_atomically;
 
 }  // namespace cctv::worker

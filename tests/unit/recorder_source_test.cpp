@@ -7,7 +7,7 @@
 
 #include "tests/unit/recorder_fixture.hpp"
 #include "worker/recorder_source.hpp"
-#include "worker/unique_fd.hpp"
+#include "core/unique_fd.hpp"
 
 #include <netinet/in.h>
 #include <signal.h>
@@ -44,7 +44,7 @@ class SilentServer {
   [[nodiscard]] int port() const { return m_port; }
 
  private:
-  worker::UniqueFd m_fd;
+  UniqueFd m_fd;
   int m_port = 0;
 };
 

@@ -6,7 +6,7 @@
 
 #include "tests/unit/temp_dir.hpp"
 #include "worker/s3_checksum.hpp"
-#include "worker/unique_fd.hpp"
+#include "core/unique_fd.hpp"
 
 #include <fcntl.h>
 

@@ -9,7 +9,7 @@
 #include "worker/daemon.hpp"
 #include "worker/inotify.hpp"
 #include "worker/probe.hpp"
-#include "worker/unique_fd.hpp"
+#include "core/unique_fd.hpp"
 #include "worker/watcher.hpp"
 
 #include <fcntl.h>

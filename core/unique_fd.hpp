@@ -5,7 +5,7 @@
 
 #include <utility>
 
-namespace cctv::worker {
+namespace cctv {
 
 class UniqueFd {
  public:
@@ -34,4 +34,4 @@ class UniqueFd {
   int m_fd = -1;
 };
 
-}  // namespace cctv::worker
+}  // namespace cctv
