@@ -201,8 +201,8 @@ Result<MemoryInput> MemoryInput::open(std::string bytes, std::string_view what) 
   constexpr int k_buffer_size = 64 * 1024;
   auto* buffer = static_cast<unsigned char*>(av_malloc(k_buffer_size));
   if (buffer == nullptr) return fail(ErrorKind::internal, "av_malloc: out of memory");
-  state->avio.reset(
-      avio_alloc_context(buffer, k_buffer_size, 0, state.get(), &State::read, nullptr, &State::seek));
+  state->avio.reset(avio_alloc_context(buffer, k_buffer_size, 0, state.get(), &State::read, nullptr,
+                                       &State::seek));
   if (!state->avio) {
     av_free(buffer);
     return fail(ErrorKind::internal, "avio_alloc_context: out of memory");

@@ -57,8 +57,7 @@ Result<CodecContext> open_decoder(const AVStream& stream, int threads) {
   return decoder;
 }
 
-Result<Frame> scale_frame(const AVFrame& src, int width, AVPixelFormat format,
-                          AVColorRange range) {
+Result<Frame> scale_frame(const AVFrame& src, int width, AVPixelFormat format, AVColorRange range) {
   bool full_range = src.color_range == AVCOL_RANGE_JPEG;
   const AVPixelFormat src_format = plain_format(static_cast<AVPixelFormat>(src.format), full_range);
   double display_width = src.width;
@@ -68,8 +67,8 @@ Result<Frame> scale_frame(const AVFrame& src, int width, AVPixelFormat format,
   const int dst_w = std::max(2, std::min(width, static_cast<int>(display_width)) & ~1);
   const int dst_h =
       std::max(2, static_cast<int>(std::lround(src.height * dst_w / display_width / 2)) * 2);
-  Scaler scaler(sws_getContext(src.width, src.height, src_format, dst_w, dst_h, format,
-                               SWS_BICUBIC, nullptr, nullptr, nullptr));
+  Scaler scaler(sws_getContext(src.width, src.height, src_format, dst_w, dst_h, format, SWS_BICUBIC,
+                               nullptr, nullptr, nullptr));
   if (!scaler) {
     const char* name = av_get_pix_fmt_name(src_format);
     return fail(ErrorKind::data_loss,
@@ -77,8 +76,7 @@ Result<Frame> scale_frame(const AVFrame& src, int width, AVPixelFormat format,
   }
   const int* coefficients = sws_getCoefficients(SWS_CS_DEFAULT);
   sws_setColorspaceDetails(scaler.get(), coefficients, full_range ? 1 : 0, coefficients,
-                           range == AVCOL_RANGE_JPEG ? 1 : 0, 0,
-                           1 << 16, 1 << 16);
+                           range == AVCOL_RANGE_JPEG ? 1 : 0, 0, 1 << 16, 1 << 16);
   auto dst = make_frame();
   if (!dst) return std::unexpected(dst.error());
   AVFrame* out = dst->get();

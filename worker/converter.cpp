@@ -2,10 +2,10 @@
 
 #include "core/av.hpp"
 #include "core/log.hpp"
+#include "core/unique_fd.hpp"
 #include "worker/hevc_encoder.hpp"
 #include "worker/mp4_layout.hpp"
 #include "worker/sha512.hpp"
-#include "core/unique_fd.hpp"
 
 extern "C" {
 #include <libavutil/pixdesc.h>

@@ -6,10 +6,10 @@
 #pragma once
 
 #include "core/error.hpp"
+#include "core/unique_fd.hpp"
 #include "worker/clock.hpp"
 #include "worker/module.hpp"
 #include "worker/notifier.hpp"
-#include "core/unique_fd.hpp"
 
 #include <chrono>
 #include <vector>

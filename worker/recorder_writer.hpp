@@ -10,8 +10,8 @@
 #include "core/av.hpp"
 #include "core/error.hpp"
 #include "core/segment.hpp"
-#include "worker/recorder_segmenter.hpp"
 #include "core/unique_fd.hpp"
+#include "worker/recorder_segmenter.hpp"
 
 #include <cstdint>
 #include <filesystem>

@@ -1,7 +1,7 @@
 #include "worker/s3_client.hpp"
 
-#include "worker/s3_error.hpp"
 #include "core/unique_fd.hpp"
+#include "worker/s3_error.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>

@@ -4,7 +4,6 @@
 #include "core/layout.hpp"
 #include "core/picture.hpp"
 
-
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
@@ -137,8 +136,8 @@ Result<std::string> make_fragment_thumbnail(const fs::path& file, const Fragment
       return std::unexpected(read.error().context(file.string()));
     }
   }
-  auto input = av::MemoryInput::open(std::move(data),
-                                     file.string() + " fragment at " + std::to_string(range.offset));
+  auto input = av::MemoryInput::open(
+      std::move(data), file.string() + " fragment at " + std::to_string(range.offset));
   if (!input) return std::unexpected(input.error());
   auto jpeg = thumbnail_of(input->get(), options);
   if (!jpeg) return std::unexpected(jpeg.error().context(file.string()));

@@ -5,9 +5,9 @@
 #define BOOST_TEST_MODULE recorder_source
 #include <boost/test/unit_test.hpp>
 
+#include "core/unique_fd.hpp"
 #include "tests/unit/recorder_fixture.hpp"
 #include "worker/recorder_source.hpp"
-#include "core/unique_fd.hpp"
 
 #include <netinet/in.h>
 #include <signal.h>

@@ -4,9 +4,9 @@
 #define BOOST_TEST_MODULE s3_checksum
 #include <boost/test/unit_test.hpp>
 
+#include "core/unique_fd.hpp"
 #include "tests/unit/temp_dir.hpp"
 #include "worker/s3_checksum.hpp"
-#include "core/unique_fd.hpp"
 
 #include <fcntl.h>
 

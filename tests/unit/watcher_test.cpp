@@ -5,11 +5,11 @@
 #define BOOST_TEST_MODULE watcher
 #include <boost/test/unit_test.hpp>
 
+#include "core/unique_fd.hpp"
 #include "tests/unit/worker_fixture.hpp"
 #include "worker/daemon.hpp"
 #include "worker/inotify.hpp"
 #include "worker/probe.hpp"
-#include "core/unique_fd.hpp"
 #include "worker/watcher.hpp"
 
 #include <fcntl.h>
