@@ -4,15 +4,9 @@
 
 #include "core/civil_time.hpp"
 
-#include <chrono>
-
 namespace cctv::catalog_detail {
 
-inline UtcMicros now_us() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
+inline UtcMicros now_us() { return utc_now(); }
 
 }  // namespace cctv::catalog_detail
 

@@ -1,6 +1,7 @@
 #include "core/civil_time.hpp"
 
 #include <array>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
@@ -165,6 +166,12 @@ std::string format_hhmmss(int seconds_of_day, char separator) {
                   seconds_of_day / 60 % 60, separator, seconds_of_day % 60);
   }
   return buf.data();
+}
+
+UtcMicros utc_now() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 std::string format_iso8601_utc(UtcMicros time) {

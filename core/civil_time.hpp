@@ -50,6 +50,8 @@ std::string format_hhmmss(int seconds_of_day, char separator = ':');  // "10:15:
 // ISO 8601 with milliseconds, UTC: "2026-11-20T10:15:00.000Z" (for EXT-X-PROGRAM-DATE-TIME).
 // Sub-millisecond digits are truncated (floored), never rounded up into the next second.
 std::string format_iso8601_utc(UtcMicros time);
+// The system clock now.
+UtcMicros utc_now();
 // RFC 7231 HTTP date: "Fri, 20 Nov 2026 10:15:00 GMT".
 std::string format_http_date(std::int64_t utc_seconds);
 std::optional<std::int64_t> parse_http_date(std::string_view text);

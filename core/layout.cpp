@@ -9,9 +9,10 @@
 namespace cctv {
 
 bool is_reserved_name(std::string_view name) {
-  static constexpr std::array<std::string_view, 10> k_reserved{
+  static constexpr std::array<std::string_view, 15> k_reserved{
       "assets",       "upload",      "api",        "live",        "playlist.m3u8",
-      "playlist.php", "player.html", "index.html", "favicon.ico", "favicon.svg"};
+      "playlist.php", "player.html", "index.html", "favicon.ico", "favicon.svg",
+      "export.mp4",   "frame.jpg",   "moment.mp4", "moment.gif",  "moments"};
   return std::find(k_reserved.begin(), k_reserved.end(), name) != k_reserved.end();
 }
 

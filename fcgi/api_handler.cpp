@@ -7,7 +7,6 @@
 #include <nlohmann/json.hpp>
 
 #include <cerrno>
-#include <chrono>
 #include <cstring>
 #include <optional>
 #include <vector>
@@ -23,12 +22,6 @@ using Json = nlohmann::json;
 
 // A recording status older than this means the worker is not updating it.
 constexpr std::int64_t k_status_stale_us = 120 * k_micros_per_second;
-
-std::int64_t now_us() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 double seconds(std::int64_t micros) {
   return static_cast<double>(micros) / static_cast<double>(k_micros_per_second);
@@ -165,7 +158,7 @@ Result<Response> ApiHandler::respond(const Request& request) {
 
 Result<std::string> ApiHandler::system_json() {
   const Config& config = m_access.config();
-  Json j{{"version", CCTV_VERSION}, {"time", format_iso8601_utc(now_us())}};
+  Json j{{"version", CCTV_VERSION}, {"time", format_iso8601_utc(utc_now())}};
   std::vector<std::string> problems;
   auto catalog = m_access.catalog();
   Json cameras = Json::array();
@@ -177,7 +170,7 @@ Result<std::string> ApiHandler::system_json() {
     if (!rows) return std::unexpected(rows.error());
     auto statuses = (*catalog)->camera_statuses();
     if (!statuses) return std::unexpected(statuses.error());
-    const std::int64_t now = now_us();
+    const std::int64_t now = utc_now();
     for (const CameraRow& camera : *rows) {
       Json cam{{"name", camera.name}, {"timeZone", camera.time_zone}, {"recording", nullptr}};
       for (const CameraStatus& status : *statuses) {

@@ -3,6 +3,8 @@
 #include "core/layout.hpp"
 #include "core/log.hpp"
 
+#include <algorithm>
+
 namespace cctv::web {
 
 Result<Catalog*> ArchiveAccess::catalog() {
@@ -43,15 +45,29 @@ Result<CameraRow> ArchiveAccess::select_camera(std::optional<std::string_view> r
   return fail(ErrorKind::invalid_argument, "camera: required (one of " + names + ")");
 }
 
-std::string day_url_prefix(const Config& config, const CameraRow& camera, const Date& date) {
+std::string camera_url_prefix(const Config& config, const CameraRow& camera) {
   std::string prefix = config.web_base_url;
   if (!camera.directory.empty()) {
     prefix += camera.directory;
     prefix += '/';
   }
+  return prefix;
+}
+
+std::string day_url_prefix(const Config& config, const CameraRow& camera, const Date& date) {
+  std::string prefix = camera_url_prefix(config, camera);
   prefix += format_date(date);
   prefix += '/';
   return prefix;
+}
+
+Result<std::filesystem::path> camera_path(const Config& config, const CameraRow& camera) {
+  const std::filesystem::path relative(camera.directory);
+  if (relative.is_absolute() ||
+      std::ranges::any_of(relative, [](const auto& part) { return part == ".."; })) {
+    return fail(ErrorKind::internal, "bad camera directory in the catalog");
+  }
+  return config.save_path / relative;
 }
 
 }  // namespace cctv::web

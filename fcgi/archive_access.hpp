@@ -6,7 +6,9 @@
 #include "core/config.hpp"
 #include "core/error.hpp"
 
+#include <filesystem>
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace cctv::web {
@@ -31,5 +33,11 @@ class ArchiveAccess {
 
 // The URL path prefix of a day directory: base + camera dir + "/" + date + "/".
 std::string day_url_prefix(const Config& config, const CameraRow& camera, const Date& date);
+// The URL path prefix of a camera directory: base + camera dir + "/" (base alone for "").
+std::string camera_url_prefix(const Config& config, const CameraRow& camera);
+
+// savePath / the camera's directory. The catalog's directory is relative to the archive
+// root; one that is absolute or climbs out with ".." is an internal error.
+Result<std::filesystem::path> camera_path(const Config& config, const CameraRow& camera);
 
 }  // namespace cctv::web

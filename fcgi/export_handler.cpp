@@ -2,39 +2,17 @@
 
 #include "core/log.hpp"
 #include "fcgi/api_handler.hpp"
+#include "fcgi/clock.hpp"
 #include "fcgi/export_mp4.hpp"
 #include "fcgi/query.hpp"
 
 #include <algorithm>
-#include <chrono>
-#include <ctime>
 #include <memory>
 #include <string>
 #include <utility>
 
 namespace cctv::web {
 namespace {
-
-// The request path without the query string and the base URL; nullopt outside the base.
-std::optional<std::string_view> local_path(const Request& request, std::string_view base) {
-  std::string_view path = request.request_uri;
-  path = path.substr(0, path.find('?'));
-  if (!path.starts_with(base)) return std::nullopt;
-  path.remove_prefix(base.size());
-  return path;
-}
-
-std::int64_t thread_cpu_us() {
-  timespec ts{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000 + ts.tv_nsec / 1000;
-}
-
-std::int64_t steady_us() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
 
 std::string minutes_text(std::int64_t micros) {
   const std::int64_t seconds = micros / k_micros_per_second;
@@ -49,7 +27,7 @@ Result<ExportRequest> ExportHandler::parse(const Request& request) {
   const Config& config = m_access.config();
   std::optional<std::string_view> camera_name;
   std::optional<RangePath> range;
-  const auto path = local_path(request, config.web_base_url);
+  const auto path = path_below(request, config.web_base_url);
   if (path && path->starts_with(k_api_prefix)) {
     auto parsed = parse_range_path(path->substr(k_api_prefix.size()));
     if (!parsed) return std::unexpected(parsed.error());
@@ -139,14 +117,9 @@ StreamedResponse ExportHandler::handle_streamed(const Request& request) {
   auto plan = this->plan(*req);
   if (!plan) return {error_response(plan.error()), nullptr};
   if (!plan->conflict.empty()) return {text_response(409, plan->conflict), nullptr};
-  // The camera's directory is relative to the archive root (the catalog's contract).
-  const std::filesystem::path relative(req->camera.directory);
-  if (relative.is_absolute() ||
-      std::ranges::any_of(relative, [](const auto& part) { return part == ".."; })) {
-    return {text_response(500, "bad camera directory in the catalog"), nullptr};
-  }
-  const std::filesystem::path camera_dir = config.save_path / relative;
-  auto mp4 = Mp4Export::open(*plan, camera_dir, req->from, req->to);
+  auto camera_dir = camera_path(config, req->camera);
+  if (!camera_dir) return {error_response(camera_dir.error()), nullptr};
+  auto mp4 = Mp4Export::open(*plan, *camera_dir, req->from, req->to);
   if (!mp4) {
     log::warning("export cam=" + req->camera.name + ": " + mp4.error().message);
     return {error_response(mp4.error()), nullptr};

@@ -32,6 +32,8 @@ class ExportHandler final : public Handler {
   // The files of the range (404 when nothing is recorded; plan.conflict for a 409).
   Result<ExportPlan> plan(const ExportRequest& request);
 
+  ArchiveAccess& access() { return m_access; }
+
  private:
   ArchiveAccess m_access;
 };

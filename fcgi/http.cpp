@@ -125,4 +125,12 @@ std::string url_encode(std::string_view value) {
   return out;
 }
 
+std::optional<std::string_view> path_below(const Request& request, std::string_view base) {
+  std::string_view path = request.request_uri;
+  path = path.substr(0, path.find('?'));
+  if (!path.starts_with(base)) return std::nullopt;
+  path.remove_prefix(base.size());
+  return path;
+}
+
 }  // namespace cctv::web

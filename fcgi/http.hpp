@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -51,6 +52,10 @@ std::string serialize_head(const Response& response, std::size_t content_length)
 // Conditional GET: true when If-None-Match matches `etag` (or, without
 // If-None-Match, If-Modified-Since is not older than `last_modified_s`).
 bool not_modified(const Request& request, std::string_view etag, std::int64_t last_modified_s);
+
+// The request path (query string cut off) below `base` ("/" or "/cctv/"); nullopt
+// outside it.
+std::optional<std::string_view> path_below(const Request& request, std::string_view base);
 
 // Percent-encodes a query parameter value (RFC 3986 unreserved kept).
 std::string url_encode(std::string_view value);

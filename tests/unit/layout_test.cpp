@@ -148,7 +148,8 @@ BOOST_AUTO_TEST_CASE(is_valid_camera_name_rejects_dates_and_reserved_names) {
   // The web front end owns these paths.
   for (std::string_view reserved :
        {"assets", "upload", "api", "live", "playlist.m3u8", "playlist.php", "player.html",
-        "index.html", "favicon.ico", "favicon.svg"}) {
+        "index.html", "favicon.ico", "favicon.svg", "export.mp4", "frame.jpg", "moment.mp4",
+        "moment.gif", "moments"}) {
     BOOST_TEST(is_reserved_name(reserved), reserved);
     BOOST_TEST(!is_valid_camera_name(reserved), reserved);
   }

@@ -1,0 +1,29 @@
+// GET /moment.gif: an animated GIF of a short MP4 (a moment), made with libavfilter's
+// two-pass palette (palettegen + paletteuse: one 256-colour palette fitted to the clip,
+// far better than a fixed palette on grey CCTV scenes) and libavcodec's GIF encoder.
+#pragma once
+
+#include "core/error.hpp"
+
+#include <string>
+
+namespace cctv::web {
+
+struct GifOptions {
+  int width = 480;  // at most; never wider than the video
+  int fps = 8;
+  // Frames shown before this time (the MP4's pre-roll from its first keyframe) are left out.
+  double start_s = 0;
+};
+
+struct GifStats {
+  int frames = 0;
+  int width = 0;
+  int height = 0;
+};
+
+// The GIF of `mp4` (any file libavformat reads), looping forever. `stats` when given.
+Result<std::string> mp4_to_gif(std::string mp4, const GifOptions& options,
+                               GifStats* stats = nullptr);
+
+}  // namespace cctv::web

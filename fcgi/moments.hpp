@@ -1,0 +1,36 @@
+// Saved moments: every GET /moment.mp4 or /moment.gif is kept as
+// `<camera dir>/moments/moment_YYYY-MM-DD_HHMMSS.{mp4,gif}` (the camera's local time of
+// the request, i.e. of the event), served by nginx, listed by the API and the index page.
+// They are the operator's to delete: retention does not touch them.
+#pragma once
+
+#include "core/civil_time.hpp"
+#include "core/error.hpp"
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace cctv::web {
+
+inline constexpr std::string_view k_moments_dir = "moments";
+
+struct MomentFile {
+  std::string name;    // "moment_2026-11-21_101500.mp4"
+  std::string format;  // "mp4" or "gif"
+  LocalTime time;
+  std::int64_t bytes = 0;
+};
+
+// "moment_<YYYY-MM-DD>_<HHMMSS>.<format>"
+std::string moment_file_name(const LocalTime& time, std::string_view format);
+// The parts of a moment's file name; nullopt for any other name (a .part, a dot-file).
+std::optional<MomentFile> parse_moment_name(std::string_view name);
+
+// The moments in `dir`, newest first, at most `limit` (an absent directory has none).
+Result<std::vector<MomentFile>> list_moments(const std::filesystem::path& dir, std::size_t limit);
+
+}  // namespace cctv::web
