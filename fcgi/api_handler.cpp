@@ -1,6 +1,7 @@
 #include "fcgi/api_handler.hpp"
 
 #include "core/layout.hpp"
+#include "fcgi/moments.hpp"
 #include "fcgi/query.hpp"
 
 #include <sys/statvfs.h>
@@ -145,6 +146,10 @@ Result<Response> ApiHandler::respond(const Request& request) {
     auto camera = m_access.select_camera(p[1]);
     if (!camera) return std::unexpected(camera.error());
     body = days_json(*camera);
+  } else if (p.size() == 3 && p[0] == "cameras" && p[2] == "moments.json") {
+    auto camera = m_access.select_camera(p[1]);
+    if (!camera) return std::unexpected(camera.error());
+    body = moments_json(*camera);
   } else if (p.size() == 4 && p[0] == "cameras" && p[3] == "segments.json") {
     auto camera = m_access.select_camera(p[1]);
     if (!camera) return std::unexpected(camera.error());
@@ -241,26 +246,54 @@ Result<std::string> ApiHandler::days_json(const CameraRow& camera) {
   auto days = (*catalog)->days(camera.id);
   if (!days) return std::unexpected(days.error());
   const Config& config = m_access.config();
+  auto camera_dir = camera_path(config, camera);
+  if (!camera_dir) return std::unexpected(camera_dir.error());
   Json list = Json::array();
   for (const DayRow& day : *days) {
     const std::string date = format_date(day.date);
-    list.push_back(
-        Json{{"date", date},
-             {"state", std::string(to_string(day.state))},
-             {"recordedSeconds", seconds(day.recorded_us)},
-             {"gaps", day.gap_count},
-             {"gapSeconds", seconds(day.gap_us)},
-             {"bytes", day.size_bytes},
-             {"pieces", day.segment_count},
-             {"firstStart", format_iso8601_utc(day.first_start_us)},
-             {"lastEnd", format_iso8601_utc(day.last_end_us)},
-             {"conversionFailures", day.conversion_failures},
-             {"playlistUrl", playlist_url(config, camera, day.date)},
-             {"segmentsUrl", config.web_base_url + std::string(k_api_prefix) + "cameras/" +
-                                 url_encode(camera.name) + "/" + date + "/segments.json"}});
+    std::error_code ec;
+    const bool timelapse =
+        std::filesystem::is_regular_file(*camera_dir / date / std::string(k_timelapse_name), ec);
+    list.push_back(Json{
+        {"date", date},
+        {"state", std::string(to_string(day.state))},
+        {"recordedSeconds", seconds(day.recorded_us)},
+        {"gaps", day.gap_count},
+        {"gapSeconds", seconds(day.gap_us)},
+        {"bytes", day.size_bytes},
+        {"pieces", day.segment_count},
+        {"firstStart", format_iso8601_utc(day.first_start_us)},
+        {"lastEnd", format_iso8601_utc(day.last_end_us)},
+        {"conversionFailures", day.conversion_failures},
+        {"playlistUrl", playlist_url(config, camera, day.date)},
+        {"timelapseUrl",
+         timelapse ? Json(day_url_prefix(config, camera, day.date) + std::string(k_timelapse_name))
+                   : Json(nullptr)},
+        {"segmentsUrl", config.web_base_url + std::string(k_api_prefix) + "cameras/" +
+                            url_encode(camera.name) + "/" + date + "/segments.json"}});
   }
   return dump(
       Json{{"camera", camera.name}, {"timeZone", camera.time_zone}, {"days", std::move(list)}});
+}
+
+Result<std::string> ApiHandler::moments_json(const CameraRow& camera) {
+  const Config& config = m_access.config();
+  auto camera_dir = camera_path(config, camera);
+  if (!camera_dir) return std::unexpected(camera_dir.error());
+  auto zone = TimeZone::load(camera.time_zone);
+  if (!zone) return std::unexpected(zone.error());
+  auto moments = list_moments(*camera_dir / k_moments_dir, k_max_listed_moments);
+  if (!moments) return std::unexpected(moments.error());
+  const std::string prefix = camera_url_prefix(config, camera) + std::string(k_moments_dir) + "/";
+  Json list = Json::array();
+  for (const MomentFile& moment : *moments) {
+    list.push_back(Json{{"time", format_iso8601_utc(zone->to_utc(moment.time))},
+                        {"format", moment.format},
+                        {"bytes", moment.bytes},
+                        {"url", prefix + moment.name}});
+  }
+  return dump(
+      Json{{"camera", camera.name}, {"timeZone", camera.time_zone}, {"moments", std::move(list)}});
 }
 
 Result<std::string> ApiHandler::segments_json(const CameraRow& camera, const Date& date) {

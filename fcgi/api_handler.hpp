@@ -40,6 +40,7 @@ class ApiHandler final : public Handler {
   Result<std::string> cameras_json();
   Result<std::string> days_json(const CameraRow& camera);
   Result<std::string> segments_json(const CameraRow& camera, const Date& date);
+  Result<std::string> moments_json(const CameraRow& camera);
 
   ArchiveAccess m_access;
   DiskProbe m_disk;

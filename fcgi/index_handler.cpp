@@ -3,14 +3,19 @@
 #include "core/log.hpp"
 #include "fcgi/etag.hpp"
 #include "fcgi/human.hpp"
+#include "fcgi/moments.hpp"
 #include "fcgi/query.hpp"
+
+#include <sys/stat.h>
 
 #include <ctemplate/template.h>
 
 #include <chrono>
 #include <cstdlib>
+#include <filesystem>
 #include <optional>
 #include <string_view>
+#include <vector>
 
 namespace cctv::web {
 
@@ -87,7 +92,8 @@ void fill_conversion_failure(ctemplate::TemplateDictionary& dict, const DayRow& 
 
 // `converted`: the day's converted file when its state is converted, else null.
 void fill_day(ctemplate::TemplateDictionary& dict, const Config& config, const CameraRow& camera,
-              const TimeZone& zone, const DayRow& day, const ConvertedDay* converted) {
+              const TimeZone& zone, const DayRow& day, const ConvertedDay* converted,
+              bool has_timelapse) {
   const std::string date = format_date(day.date);
   const LocalTime first = zone.to_local(day.first_start_us);
   const LocalTime last = zone.to_local(day.last_end_us);
@@ -120,11 +126,41 @@ void fill_day(ctemplate::TemplateDictionary& dict, const Config& config, const C
     saved->SetValue("CODEC", converted->codec);
   }
   fill_conversion_failure(dict, day);
+  if (has_timelapse) {
+    dict.SetValueAndShowSection(
+        "TIMELAPSE_URL", day_url_prefix(config, camera, day.date) + std::string(k_timelapse_name),
+        "HAS_TIMELAPSE");
+  }
   if (day.state == DayState::converted) {
     ctemplate::TemplateDictionary* download = dict.AddSectionDictionary("HAS_DOWNLOAD");
     download->SetValue("DOWNLOAD_URL",
                        day_url_prefix(config, camera, day.date) +
                            (converted != nullptr ? converted->file_name : "video.mp4"));
+  }
+}
+
+// The mtime (ns) of the day's timelapse.mp4, 0 when there is none.
+std::int64_t timelapse_mtime(const std::filesystem::path& camera_dir, const Date& date) {
+  struct stat st {};
+  const std::filesystem::path path = camera_dir / format_date(date) / k_timelapse_name;
+  if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return 0;
+  return static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
+}
+
+void fill_moments(ctemplate::TemplateDictionary& cam, const Config& config, const CameraRow& camera,
+                  const TimeZone& zone, const std::vector<MomentFile>& moments) {
+  ctemplate::TemplateDictionary* section = cam.AddSectionDictionary("MOMENTS");
+  section->SetIntValue("MOMENT_COUNT", static_cast<long>(moments.size()));
+  const std::string prefix = camera_url_prefix(config, camera) + std::string(k_moments_dir) + "/";
+  for (const MomentFile& moment : moments) {
+    ctemplate::TemplateDictionary* item = section->AddSectionDictionary("MOMENT");
+    const LocalTime& t = moment.time;
+    item->SetValue("MOMENT_TIME", format_date(t.date) + " " +
+                                      format_hhmmss(t.hour * 3600 + t.minute * 60 + t.second));
+    item->SetValue("MOMENT_ISO", format_iso8601_utc(zone.to_utc(t)));
+    item->SetValue("MOMENT_FORMAT", moment.format == "gif" ? "GIF" : "MP4");
+    item->SetValue("MOMENT_URL", prefix + moment.name);
+    item->SetValue("MOMENT_SIZE", human_bytes(moment.bytes));
   }
 }
 
@@ -254,6 +290,19 @@ Result<Response> IndexHandler::respond(const Request& request) {
     for (const auto& d : *days) total += d.size_bytes;
     cam->SetValue("TOTAL_SIZE", human_bytes(total));
     if (days->empty()) cam->ShowSection("NO_DAYS");
+    const std::string camera_query = "?camera=" + url_encode(camera.name);
+    cam->SetValue("FRAME_URL", config.web_base_url + "frame.jpg" + camera_query);
+    cam->SetValue("MOMENT_MP4_URL", config.web_base_url + "moment.mp4" + camera_query);
+    cam->SetValue("MOMENT_GIF_URL", config.web_base_url + "moment.gif" + camera_query);
+    auto camera_dir = camera_path(config, camera);
+    if (camera_dir) {
+      auto moments = list_moments(*camera_dir / k_moments_dir, k_max_listed_moments);
+      if (!moments) log::warning("cam=" + camera.name + " " + moments.error().message);
+      if (moments && !moments->empty()) {
+        fill_moments(*cam, config, camera, tz, *moments);
+        etag.add(static_cast<std::int64_t>(moments->size())).add(moments->front().name);
+      }
+    }
     for (const CameraStatus& status : *statuses) {
       if (status.camera_id != camera.id) continue;
       fill_status(*cam, status, tz, now_s * k_micros_per_second);
@@ -280,9 +329,10 @@ Result<Response> IndexHandler::respond(const Request& request) {
         if (!found) return std::unexpected(found.error());
         converted = std::move(*found);
       }
+      const std::int64_t timelapse = camera_dir ? timelapse_mtime(*camera_dir, it->date) : 0;
       fill_day(*month->AddSectionDictionary("DAY"), config, camera, tz, *it,
-               converted ? &*converted : nullptr);
-      etag.add(days_from_civil(it->date)).add(it->version).add(it->segment_count);
+               converted ? &*converted : nullptr, timelapse != 0);
+      etag.add(days_from_civil(it->date)).add(it->version).add(it->segment_count).add(timelapse);
       etag.add(it->conversion_failures);
       last_modified_us = std::max(last_modified_us, it->changed_us);
     }

@@ -33,7 +33,20 @@
 <ul class="links">
 <li><a class="live" href="{{CAMERA_LIVE_URL}}">Watch live</a></li>
 <li><a class="playlist" href="{{CAMERA_LIVE_PLAYLIST_URL}}" type="application/vnd.apple.mpegurl">Live playlist (.m3u8)</a></li>
+<li><a class="frame" href="{{FRAME_URL}}">Frame now (.jpg)</a></li>
+<li><a class="moment" href="{{MOMENT_MP4_URL}}" title="The 10 s around now, saved under Moments">Save moment (.mp4)</a></li>
+<li><a class="moment" href="{{MOMENT_GIF_URL}}" title="The 10 s around now, saved under Moments">Save moment (.gif)</a></li>
 </ul>
+{{#MOMENTS}}
+<details class="moments">
+<summary>Moments ({{MOMENT_COUNT}})</summary>
+<ul>
+{{#MOMENT}}
+<li><time datetime="{{MOMENT_ISO}}">{{MOMENT_TIME}}</time> <a href="{{MOMENT_URL}}">{{MOMENT_FORMAT}}</a> <small>{{MOMENT_SIZE}}</small></li>
+{{/MOMENT}}
+</ul>
+</details>
+{{/MOMENTS}}
 {{#NO_DAYS}}
 <p class="empty">No recordings yet.</p>
 {{/NO_DAYS}}
@@ -66,6 +79,9 @@
 <li><a class="watch" href="{{WATCH_URL}}">Watch</a></li>
 <li><a class="playlist" href="{{PLAYLIST_URL}}" type="application/vnd.apple.mpegurl">Playlist (.m3u8)</a></li>
 <li><a class="live" href="{{LIVE_URL}}">Live</a></li>
+{{#HAS_TIMELAPSE}}
+<li><a class="timelapse" href="{{TIMELAPSE_URL}}">Timelapse</a></li>
+{{/HAS_TIMELAPSE}}
 {{#HAS_DOWNLOAD}}
 <li><a class="download" href="{{DOWNLOAD_URL}}" download>Download</a></li>
 {{/HAS_DOWNLOAD}}
