@@ -607,6 +607,10 @@ Result<Config> parse(const Json& root) {
   CCTV_TRY(r.object("export", [&](ObjectReader& e) -> Result<void> {
     return e.integer("maxMinutes", config.export_max_minutes, 1, 24 * 60);
   }));
+  CCTV_TRY(r.object("timelapse", [&](ObjectReader& t) -> Result<void> {
+    CCTV_TRY(t.boolean("enabled", config.timelapse_enabled));
+    return t.integer("seconds", config.timelapse_seconds, 10, 600);
+  }));
   if (config.web_base_url.empty() || config.web_base_url.front() != '/' ||
       config.web_base_url.back() != '/' ||
       config.web_base_url.find_first_of("\"'<> \t\r\n?#") != std::string::npos) {

@@ -99,6 +99,8 @@ struct Config {
   std::string web_title = "CCTV archive";  // web.title
   int web_threads = 4;                     // web.threads: FastCGI accept threads
   int export_max_minutes = 60;             // export.maxMinutes: longest MP4 export
+  bool timelapse_enabled = true;           // timelapse.enabled: a timelapse.mp4 per closed day
+  int timelapse_seconds = 60;              // timelapse.seconds: its length (10..600)
 };
 
 // Parses a config document; `origin` names it in errors ("/etc/cctv/config.json").

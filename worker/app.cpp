@@ -13,6 +13,7 @@
 #include "worker/retention_module.hpp"
 #include "worker/sync_module.hpp"
 #include "worker/thumbnail_module.hpp"
+#include "worker/timelapse_module.hpp"
 #include "worker/watcher.hpp"
 
 #include <atomic>
@@ -30,8 +31,9 @@ int fail_with(const Error& error) {
   return k_exit_failure;
 }
 
-// Set by SIGINT/SIGTERM during --convert-now: the conversion stops between frames and
-// the day gets its state back (a lock-free atomic store is signal-safe).
+// Set by SIGINT/SIGTERM during --convert-now or --timelapse-now: the conversion stops
+// between frames and the day gets its state back, the timelapse's .part is removed (a
+// lock-free atomic store is signal-safe).
 std::atomic<bool> g_convert_stop{false};
 
 extern "C" void stop_conversion(int /*signal*/) { g_convert_stop.store(true); }
@@ -125,6 +127,9 @@ int run(int argc, char** argv) {
   if (!options->convert_now.empty()) {
     return run_convert_now(*config, options->convert_now, options->camera);
   }
+  if (!options->timelapse_now.empty()) {
+    return run_timelapse_now(*config, options->timelapse_now, options->camera);
+  }
   if (options->once) return run_once(*config, std::chrono::seconds(options->timeout_seconds));
   return options->reindex ? run_reindex(*config) : run_daemon(*config);
 }
@@ -197,6 +202,52 @@ int run_convert_now(const Config& config, std::string_view date_text, std::strin
   return k_exit_ok;
 }
 
+int run_timelapse_now(const Config& config, std::string_view date_text, std::string_view camera) {
+  const auto date = parse_date(date_text);
+  if (!date) return fail_with(Error{ErrorKind::invalid_argument, "bad date"});
+  auto catalog = Catalog::open_writable(config.catalog_path);
+  if (!catalog) return fail_with(catalog.error());
+  Indexer indexer(config, *catalog);
+  if (auto loaded = indexer.load_cameras(); !loaded) return fail_with(loaded.error());
+  // The day as it is on disk now (segments that arrived since the last run).
+  if (auto indexed = indexer.reindex(false); !indexed) return fail_with(indexed.error());
+  TimelapseOptions options = timelapse_options(config);
+  options.stop = &g_convert_stop;
+  (void)std::signal(SIGINT, stop_conversion);
+  (void)std::signal(SIGTERM, stop_conversion);
+  std::size_t made = 0;
+  for (const Camera& cam : indexer.cameras()) {
+    if (!camera.empty() && cam.name != camera) continue;
+    auto day = catalog->find_day(cam.id, *date);
+    if (!day) return fail_with(day.error());
+    if (!*day) {
+      if (!camera.empty()) {
+        return fail_with(Error{ErrorKind::not_found,
+                               "cam=" + cam.name + " has no day " + std::string(date_text)});
+      }
+      continue;
+    }
+    // Whatever the day's state (today's too: the daemon makes it again once the day
+    // is closed and has newer segments).
+    auto done = make_day_timelapse(*catalog, cam, **day, options);
+    if (!done) {
+      if (g_convert_stop.load()) {
+        return fail_with(Error{
+            ErrorKind::unavailable,
+            "cam=" + cam.name + " timelapse of " + std::string(date_text) + " abandoned: stopped"});
+      }
+      return fail_with(done.error());
+    }
+    ++made;
+  }
+  if (made == 0) {
+    return fail_with(Error{ErrorKind::not_found, camera.empty()
+                                                     ? "no camera has day " + std::string(date_text)
+                                                     : "no camera " + std::string(camera)});
+  }
+  return k_exit_ok;
+}
+
 int run_reindex(const Config& config) {
   auto catalog = Catalog::open_writable(config.catalog_path);
   if (!catalog) return fail_with(catalog.error());
@@ -246,6 +297,14 @@ int run_daemon(const Config& config) {
   auto thumbnailer = ThumbnailModule::create(config, indexer.cameras());
   if (!thumbnailer) return fail_with(thumbnailer.error());
   daemon->add(**thumbnailer);
+  // A timelapse.mp4 of every closed day, at low priority.
+  std::unique_ptr<TimelapseModule> timelapse;
+  if (config.timelapse_enabled) {
+    auto created = TimelapseModule::create(config, indexer.cameras());
+    if (!created) return fail_with(created.error());
+    timelapse = std::move(*created);
+    daemon->add(*timelapse);
+  }
   // Retention runs in every daemon: without limits it only finishes interrupted deletes.
   auto retention = RetentionModule::create(config, indexer.cameras(),
                                            RetentionSeams{stored_elsewhere_hook(config)});

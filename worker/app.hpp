@@ -15,6 +15,9 @@ int run(int argc, char** argv);
 int run_reindex(const Config& config);
 // --convert-now DATE [--camera NAME]: converts that day now (worker/converter); 0 or 1.
 int run_convert_now(const Config& config, std::string_view date, std::string_view camera);
+// --timelapse-now DATE [--camera NAME]: makes that day's timelapse.mp4 now
+// (worker/timelapse_module); 0 or 1.
+int run_timelapse_now(const Config& config, std::string_view date, std::string_view camera);
 // The daemon: incremental reindex, READY=1, then the event loop until SIGTERM.
 int run_daemon(const Config& config);
 

@@ -21,7 +21,8 @@ std::optional<log::Level> parse_level(std::string_view text) {
 std::string usage() {
   return "usage: cctv-worker [--config FILE] [--log-level LEVEL]\n"
          "                   [--check-config | --reindex | --once [--timeout SECONDS] |\n"
-         "                    --convert-now DATE [--camera NAME]]\n"
+         "                    --convert-now DATE [--camera NAME] |\n"
+         "                    --timelapse-now DATE [--camera NAME]]\n"
          "\n"
          "Records the configured cameras into the CCTV archive, indexes every segment that\n"
          "appears there (recorded, uploaded or copied) into the catalog, and keeps it up\n"
@@ -37,11 +38,14 @@ std::string usage() {
          "  --timeout SECONDS  with --once: how long to wait for the uploads (default 600)\n"
          "  --convert-now DATE convert that day (YYYY-MM-DD) of every camera, or of --camera\n"
          "                     NAME, to H.265 video.mp4 now, ignoring its age, and exit\n"
+         "  --timelapse-now DATE\n"
+         "                     make that day's timelapse.mp4 (of every camera, or of\n"
+         "                     --camera NAME) now, and exit\n"
          "  --log-level LEVEL  debug, info (default), notice or warning\n"
          "  --help             this text\n"
          "\n"
-         "Without --check-config, --reindex, --once or --convert-now it runs as the daemon\n"
-         "(systemd Type=notify).\n";
+         "Without --check-config, --reindex, --once, --convert-now or --timelapse-now it runs\n"
+         "as the daemon (systemd Type=notify).\n";
 }
 
 Result<Options> parse_options(const std::vector<std::string_view>& args) {
@@ -57,7 +61,7 @@ Result<Options> parse_options(const std::vector<std::string_view>& args) {
       has_value = true;
     }
     const bool takes_value = arg == "--config" || arg == "--log-level" || arg == "--convert-now" ||
-                             arg == "--camera" || arg == "--timeout";
+                             arg == "--timelapse-now" || arg == "--camera" || arg == "--timeout";
     if (takes_value && !has_value) {
       if (i + 1 >= args.size()) {
         return fail(ErrorKind::invalid_argument, std::string(arg) + " needs a value");
@@ -83,6 +87,12 @@ Result<Options> parse_options(const std::vector<std::string_view>& args) {
                     "--convert-now: \"" + std::string(value) + "\" is not a YYYY-MM-DD date");
       }
       options.convert_now = value;
+    } else if (arg == "--timelapse-now") {
+      if (!parse_date(value)) {
+        return fail(ErrorKind::invalid_argument,
+                    "--timelapse-now: \"" + std::string(value) + "\" is not a YYYY-MM-DD date");
+      }
+      options.timelapse_now = value;
     } else if (arg == "--camera") {
       if (value.empty()) return fail(ErrorKind::invalid_argument, "--camera needs a name");
       options.camera = value;
@@ -110,8 +120,13 @@ Result<Options> parse_options(const std::vector<std::string_view>& args) {
   if (has_timeout && !options.once) {
     return fail(ErrorKind::invalid_argument, "--timeout goes with --once");
   }
-  if (!options.camera.empty() && options.convert_now.empty()) {
-    return fail(ErrorKind::invalid_argument, "--camera goes with --convert-now");
+  if (!options.camera.empty() && options.convert_now.empty() && options.timelapse_now.empty()) {
+    return fail(ErrorKind::invalid_argument, "--camera goes with --convert-now or --timelapse-now");
+  }
+  if (!options.timelapse_now.empty() &&
+      (options.check_config || options.reindex || options.once || !options.convert_now.empty())) {
+    return fail(ErrorKind::invalid_argument,
+                "--timelapse-now excludes --check-config, --reindex, --once and --convert-now");
   }
   if (!options.convert_now.empty() && (options.check_config || options.reindex)) {
     return fail(ErrorKind::invalid_argument, "--convert-now excludes --check-config and --reindex");

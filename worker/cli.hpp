@@ -2,7 +2,7 @@
 //
 //   cctv-worker [--config FILE] [--log-level LEVEL]
 //               [--check-config | --reindex | --once [--timeout SECONDS] |
-//                --convert-now DATE [--camera NAME]]
+//                --convert-now DATE [--camera NAME] | --timelapse-now DATE [--camera NAME]]
 //
 // Exit codes: 0 success, 1 failure (bad config, unreadable catalog...), 2 usage error.
 // --once: 0 when every pass is done (indexed, retention's limits hold, everything in S3),
@@ -33,7 +33,8 @@ struct Options {
   bool once = false;          // --once: one pass of indexing, S3 sync and retention, then exit
   int timeout_seconds = 600;  // --timeout SECONDS: --once waits this long for the uploads
   std::string convert_now;    // --convert-now DATE (YYYY-MM-DD): convert that day and exit
-  std::string camera;         // --camera NAME: only this camera (with --convert-now)
+  std::string timelapse_now;  // --timelapse-now DATE: make that day's timelapse.mp4 and exit
+  std::string camera;  // --camera NAME: only this camera (with --convert-now, --timelapse-now)
   bool help = false;
   log::Level log_level = log::Level::info;
 };

@@ -1,12 +1,8 @@
 #include "worker/converter_module.hpp"
 
 #include "core/log.hpp"
+#include "worker/priority.hpp"
 
-#include <sys/resource.h>
-#include <sys/syscall.h>
-#include <unistd.h>
-
-#include <sched.h>
 #include <algorithm>
 #include <chrono>
 #include <utility>
@@ -18,30 +14,10 @@ constexpr std::int64_t k_hour_us = 3600 * k_micros_per_second;
 constexpr std::int64_t k_day_us = 24 * k_hour_us;
 constexpr auto k_poll = std::chrono::minutes(1);
 
-// ioprio_set(2) has no glibc wrapper: IOPRIO_WHO_PROCESS with 0 = the calling thread.
-constexpr int k_ioprio_who_process = 1;
-constexpr int k_ioprio_class_idle = 3;
-constexpr int k_ioprio_class_shift = 13;
-
 UtcMicros wall_now() {
   return std::chrono::duration_cast<std::chrono::microseconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
-}
-
-// Low CPU and I/O priority for the calling thread, so that recording never waits.
-void lower_priority() {
-  if (::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), 10) != 0) {
-    log::warning("converter: cannot lower its nice level");
-  }
-  sched_param param{};
-  if (::sched_setscheduler(0, SCHED_BATCH, &param) != 0) {
-    log::warning("converter: cannot use SCHED_BATCH");
-  }
-  if (::syscall(SYS_ioprio_set, k_ioprio_who_process, 0,
-                k_ioprio_class_idle << k_ioprio_class_shift) != 0) {
-    log::warning("converter: cannot set the idle I/O priority");
-  }
 }
 
 struct Candidate {
@@ -100,7 +76,7 @@ std::string ConverterModule::status() const {
 }
 
 void ConverterModule::run() {
-  lower_priority();
+  lower_thread_priority("converter");
   auto catalog = Catalog::open_writable(m_config.catalog_path);
   if (!catalog) {
     log::error("converter: " + catalog.error().message + "; no conversions");

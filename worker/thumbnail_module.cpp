@@ -1,12 +1,8 @@
 #include "worker/thumbnail_module.hpp"
 
 #include "core/log.hpp"
+#include "worker/priority.hpp"
 
-#include <sys/resource.h>
-#include <sys/syscall.h>
-#include <unistd.h>
-
-#include <sched.h>
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
@@ -19,26 +15,6 @@ namespace fs = std::filesystem;
 
 // New segments of a recording day get their thumbnail within this time.
 constexpr auto k_poll = std::chrono::seconds(10);
-
-// ioprio_set(2) has no glibc wrapper: IOPRIO_WHO_PROCESS with 0 = the calling thread.
-constexpr int k_ioprio_who_process = 1;
-constexpr int k_ioprio_class_idle = 3;
-constexpr int k_ioprio_class_shift = 13;
-
-// Low CPU and I/O priority for the calling thread, so that recording never waits.
-void lower_priority() {
-  if (::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), 10) != 0) {
-    log::warning("thumbnails: cannot lower its nice level");
-  }
-  sched_param param{};
-  if (::sched_setscheduler(0, SCHED_BATCH, &param) != 0) {
-    log::warning("thumbnails: cannot use SCHED_BATCH");
-  }
-  if (::syscall(SYS_ioprio_set, k_ioprio_who_process, 0,
-                k_ioprio_class_idle << k_ioprio_class_shift) != 0) {
-    log::warning("thumbnails: cannot set the idle I/O priority");
-  }
-}
 
 bool file_exists(const fs::path& path) {
   std::error_code ec;
@@ -165,7 +141,7 @@ std::string ThumbnailModule::status() const {
 }
 
 void ThumbnailModule::run() {
-  lower_priority();
+  lower_thread_priority("thumbnails");
   auto catalog = Catalog::open_writable(m_config.catalog_path);
   if (!catalog) {
     log::error("thumbnails: " + catalog.error().message + "; no thumbnails");

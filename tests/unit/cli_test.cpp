@@ -71,6 +71,22 @@ BOOST_AUTO_TEST_CASE(once_takes_a_timeout_for_the_uploads) {
   BOOST_TEST(usage().find("--timeout SECONDS") != std::string::npos);
 }
 
+BOOST_AUTO_TEST_CASE(timelapse_now_takes_a_date_and_a_camera) {
+  auto options = value_of(parse({"--timelapse-now", "2026-11-18"}));
+  BOOST_TEST(options.timelapse_now == "2026-11-18");
+  BOOST_TEST(options.camera.empty());
+  options = value_of(parse({"--timelapse-now=2026-11-18", "--camera", "front"}));
+  BOOST_TEST(options.timelapse_now == "2026-11-18");
+  BOOST_TEST(options.camera == "front");
+  BOOST_TEST(!parse({"--timelapse-now", "2026-13-01"}));
+  BOOST_TEST(!parse({"--timelapse-now"}));
+  BOOST_TEST(!parse({"--camera", "front"}));  // only with --convert-now or --timelapse-now
+  BOOST_TEST(!parse({"--timelapse-now", "2026-11-18", "--once"}));
+  BOOST_TEST(!parse({"--timelapse-now", "2026-11-18", "--reindex"}));
+  BOOST_TEST(!parse({"--timelapse-now", "2026-11-18", "--convert-now", "2026-11-18"}));
+  BOOST_TEST(usage().find("--timelapse-now DATE") != std::string::npos);
+}
+
 BOOST_AUTO_TEST_CASE(check_config_says_what_it_found) {
   TempDir dir;
   const auto root = dir.path() / "archive";

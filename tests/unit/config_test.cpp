@@ -845,3 +845,21 @@ BOOST_AUTO_TEST_CASE(export_max_minutes) {
   BOOST_TEST_REQUIRE(!zero.has_value());
   BOOST_TEST(zero.error().message.find("export.maxMinutes") != std::string::npos);
 }
+
+BOOST_AUTO_TEST_CASE(timelapse_keys) {
+  auto defaults = parse_config(k_minimal);
+  BOOST_TEST_REQUIRE(defaults.has_value());
+  BOOST_TEST(defaults->timelapse_enabled);
+  BOOST_TEST(defaults->timelapse_seconds == 60);
+  auto set = parse_config(with(R"("timelapse": {"enabled": false, "seconds": 120})"));
+  BOOST_TEST_REQUIRE(set.has_value(), set.error().message);
+  BOOST_TEST(!set->timelapse_enabled);
+  BOOST_TEST(set->timelapse_seconds == 120);
+  for (const char* bad : {R"("timelapse": {"seconds": 9})", R"("timelapse": {"seconds": 601})",
+                          R"("timelapse": {"seconds": "60"})"}) {
+    const Error e = error_of(with(bad));
+    BOOST_TEST(contains(e.message, "timelapse.seconds"), e.message);
+  }
+  check_error_names(with(R"("timelapse": {"enabled": 1})"), "timelapse.enabled");
+  check_error_names(with(R"("timelapse": {"length": 60})"), "timelapse.length");
+}

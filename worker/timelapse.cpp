@@ -1,0 +1,464 @@
+#include "worker/timelapse.hpp"
+
+#include "core/av.hpp"
+#include "core/log.hpp"
+#include "core/picture.hpp"
+#include "core/unique_fd.hpp"
+
+extern "C" {
+#include <libswscale/swscale.h>
+}
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <memory>
+#include <utility>
+
+namespace cctv::worker {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr AVRational k_micros{1, 1'000'000};
+
+bool stopping(const TimelapseOptions& options) {
+  return options.stop != nullptr && options.stop->load();
+}
+
+Error errno_error(const std::string& what) {
+  return Error{errno == ENOENT ? ErrorKind::not_found : ErrorKind::unavailable,
+               what + ": " + std::strerror(errno)};
+}
+
+Result<void> fsync_path(const fs::path& path, bool directory) {
+  const UniqueFd fd(
+      ::open(path.c_str(), (directory ? O_RDONLY | O_DIRECTORY : O_RDONLY) | O_CLOEXEC));
+  if (!fd.valid()) return std::unexpected(errno_error("open " + path.string()));
+  if (::fsync(fd.get()) != 0) return std::unexpected(errno_error("fsync " + path.string()));
+  return {};
+}
+
+// Removes the .part unless the file was published.
+class PartGuard {
+ public:
+  explicit PartGuard(fs::path part) : m_part(std::move(part)) {}
+  PartGuard(const PartGuard&) = delete;
+  PartGuard& operator=(const PartGuard&) = delete;
+  PartGuard(PartGuard&&) = delete;
+  PartGuard& operator=(PartGuard&&) = delete;
+  ~PartGuard() {
+    if (!m_published) {
+      std::error_code ec;
+      fs::remove(m_part, ec);
+    }
+  }
+  void published() { m_published = true; }
+
+ private:
+  fs::path m_part;
+  bool m_published = false;
+};
+
+struct SwsFree {
+  void operator()(SwsContext* context) const { sws_freeContext(context); }
+};
+
+// `frame` (yuv420p) stretched to exactly `width` x `height`: a day whose resolution
+// changes keeps the first one's.
+Result<av::Frame> fit(const AVFrame& frame, int width, int height) {
+  std::unique_ptr<SwsContext, SwsFree> scaler(
+      sws_getContext(frame.width, frame.height, AV_PIX_FMT_YUV420P, width, height,
+                     AV_PIX_FMT_YUV420P, SWS_BICUBIC, nullptr, nullptr, nullptr));
+  if (!scaler) return fail(ErrorKind::internal, "sws_getContext failed");
+  auto out = av::make_frame();
+  if (!out) return std::unexpected(out.error());
+  (*out)->width = width;
+  (*out)->height = height;
+  (*out)->format = AV_PIX_FMT_YUV420P;
+  (*out)->color_range = AVCOL_RANGE_MPEG;
+  if (const int rc = av_frame_get_buffer(out->get(), 0); rc < 0) {
+    return std::unexpected(av::error_from(rc, "frame buffer"));
+  }
+  sws_scale(scaler.get(), frame.data, frame.linesize, 0, frame.height, (*out)->data,
+            (*out)->linesize);
+  return out;
+}
+
+// libx264 into an MP4 (faststart); frames and packets in 1/fps, one tick per slot.
+class Encoder {
+ public:
+  Encoder(fs::path file, const TimelapseOptions& options)
+      : m_file(std::move(file)), m_options(options) {}
+
+  [[nodiscard]] bool is_open() const { return static_cast<bool>(m_codec); }
+  [[nodiscard]] int width() const { return m_codec ? m_codec->width : 0; }
+  [[nodiscard]] int height() const { return m_codec ? m_codec->height : 0; }
+
+  Result<void> open(int width, int height) {
+    const AVCodec* codec = avcodec_find_encoder_by_name("libx264");
+    if (codec == nullptr) return fail(ErrorKind::unavailable, "encoder libx264 not available");
+    m_codec = av::CodecContext(avcodec_alloc_context3(codec));
+    if (!m_codec) return fail(ErrorKind::internal, "avcodec_alloc_context3: out of memory");
+    m_codec->width = width;
+    m_codec->height = height;
+    m_codec->pix_fmt = AV_PIX_FMT_YUV420P;
+    m_codec->color_range = AVCOL_RANGE_MPEG;
+    m_codec->sample_aspect_ratio = AVRational{1, 1};
+    m_codec->time_base = AVRational{1, m_options.fps};
+    m_codec->framerate = AVRational{m_options.fps, 1};
+    m_codec->gop_size = 2 * m_options.fps;  // a keyframe every 2 s of output: seeking
+    if (const int rc = avformat_alloc_output_context2(m_mux.out(), nullptr, "mp4", m_file.c_str());
+        rc < 0) {
+      return std::unexpected(av::error_from(rc, "MP4 muxer for " + m_file.string()));
+    }
+    if ((m_mux->oformat->flags & AVFMT_GLOBALHEADER) != 0) {
+      m_codec->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
+    }
+    av::Dictionary opts;
+    av_dict_set(opts.out(), "preset", m_options.preset.c_str(), 0);
+    av_dict_set(opts.out(), "crf", std::to_string(m_options.crf).c_str(), 0);
+    if (const int rc = avcodec_open2(m_codec.get(), codec, opts.out()); rc < 0) {
+      return std::unexpected(av::error_from(rc, "open libx264"));
+    }
+    AVStream* stream = avformat_new_stream(m_mux.get(), nullptr);
+    if (stream == nullptr) return fail(ErrorKind::internal, "avformat_new_stream failed");
+    if (const int rc = avcodec_parameters_from_context(stream->codecpar, m_codec.get()); rc < 0) {
+      return std::unexpected(av::error_from(rc, "stream parameters"));
+    }
+    stream->time_base = m_codec->time_base;
+    if (const int rc = avio_open(&m_mux->pb, m_file.c_str(), AVIO_FLAG_WRITE); rc < 0) {
+      return std::unexpected(av::error_from(rc, "create " + m_file.string()));
+    }
+    av::Dictionary mux_opts;
+    // The index (moov) first: browsers play it while it downloads.
+    av_dict_set(mux_opts.out(), "movflags", "+faststart", 0);
+    if (const int rc = avformat_write_header(m_mux.get(), mux_opts.out()); rc < 0) {
+      return std::unexpected(av::error_from(rc, "write the MP4 header of " + m_file.string()));
+    }
+    auto packet = av::make_packet();
+    if (!packet) return std::unexpected(packet.error());
+    m_packet = std::move(*packet);
+    return {};
+  }
+
+  // Encodes `frame` at slot `slot` (it lasts until the next frame's slot, the last one
+  // until `end_slot` given to finish()).
+  Result<void> encode(AVFrame* frame, std::int64_t slot) {
+    frame->pts = slot;
+    frame->pict_type = AV_PICTURE_TYPE_NONE;
+    m_slots.push_back(slot);
+    return send(frame);
+  }
+
+  Result<void> finish(std::int64_t end_slot) {
+    m_end = end_slot;
+    CCTV_TRY(send(nullptr));
+    if (const int rc = av_write_trailer(m_mux.get()); rc < 0) {
+      return std::unexpected(av::error_from(rc, "finish " + m_file.string()));
+    }
+    m_mux.reset();  // closes the file
+    return {};
+  }
+
+ private:
+  Result<void> send(AVFrame* frame) {
+    if (const int rc = avcodec_send_frame(m_codec.get(), frame); rc < 0) {
+      return std::unexpected(av::error_from(rc, "encode"));
+    }
+    for (;;) {
+      const int rc = avcodec_receive_packet(m_codec.get(), m_packet.get());
+      if (rc == AVERROR(EAGAIN) || rc == AVERROR_EOF) return {};
+      if (rc < 0) return std::unexpected(av::error_from(rc, "encode"));
+      m_packet->stream_index = 0;
+      // A picture lasts until the next one's slot (the muxer needs the last one's).
+      const auto next = std::upper_bound(m_slots.begin(), m_slots.end(), m_packet->pts);
+      const std::int64_t until = next != m_slots.end() ? *next : m_end;
+      m_packet->duration = std::max<std::int64_t>(1, until - m_packet->pts);
+      av_packet_rescale_ts(m_packet.get(), m_codec->time_base, m_mux->streams[0]->time_base);
+      if (const int w = av_interleaved_write_frame(m_mux.get(), m_packet.get()); w < 0) {
+        return std::unexpected(av::error_from(w, "write " + m_file.string()));
+      }
+    }
+  }
+
+  fs::path m_file;
+  const TimelapseOptions& m_options;
+  av::CodecContext m_codec;
+  av::OutputFormat m_mux;
+  av::Packet m_packet;
+  std::vector<std::int64_t> m_slots;  // of the frames sent, ascending
+  std::int64_t m_end = 0;
+};
+
+// recorded_position() for every keyframe of an input: the spans with the recorded time
+// before each, searched by halves (a converted day has thousands).
+class SpanMap {
+ public:
+  SpanMap(const TimelapseInput& input, std::int64_t offset_us) : m_spans(input.spans) {
+    m_before.reserve(m_spans.size() + 1);
+    std::int64_t before = offset_us;
+    for (const TimelapseSpan& span : m_spans) {
+      m_before.push_back(before);
+      before += span.length_us;
+    }
+    m_before.push_back(before);
+  }
+
+  [[nodiscard]] std::int64_t position(std::int64_t file_us) const {
+    // The last span that starts at or before file_us.
+    const auto after = std::upper_bound(
+        m_spans.begin(), m_spans.end(), file_us,
+        [](std::int64_t t, const TimelapseSpan& span) { return t < span.file_us; });
+    if (after == m_spans.begin()) return m_before.front();
+    const auto i = static_cast<std::size_t>(after - m_spans.begin()) - 1;
+    const TimelapseSpan& span = m_spans[i];
+    return m_before[i] + std::min(file_us - span.file_us, span.length_us);
+  }
+
+ private:
+  const std::vector<TimelapseSpan>& m_spans;
+  std::vector<std::int64_t> m_before;  // recorded time before span i; the end last
+};
+
+// The state of one making, across its inputs.
+struct Making {
+  const TimelapseOptions& options;
+  SlotPicker picker;
+  Encoder encoder;
+  TimelapseStats stats;
+};
+
+// Decodes one keyframe packet on its own (the decoder is drained and reset after it).
+Result<bool> decode_keyframe(AVCodecContext* decoder, AVPacket* packet, AVFrame* frame,
+                             std::int64_t& decoded) {
+  ++decoded;
+  bool got = false;
+  if (avcodec_send_packet(decoder, packet) >= 0) {
+    int rc = avcodec_receive_frame(decoder, frame);
+    if (rc == AVERROR(EAGAIN) && avcodec_send_packet(decoder, nullptr) >= 0) {
+      rc = avcodec_receive_frame(decoder, frame);
+    }
+    got = rc >= 0;
+  }
+  avcodec_flush_buffers(decoder);
+  return got;
+}
+
+// Scales and encodes a decoded frame at `slot`.
+Result<void> encode_picture(Making& m, const AVFrame& frame, std::int64_t slot) {
+  auto scaled = av::scale_frame(frame, m.options.max_width, AV_PIX_FMT_YUV420P, AVCOL_RANGE_MPEG);
+  if (!scaled) return std::unexpected(scaled.error());
+  if (!m.encoder.is_open()) {
+    CCTV_TRY(m.encoder.open((*scaled)->width, (*scaled)->height));
+    m.stats.width = (*scaled)->width;
+    m.stats.height = (*scaled)->height;
+  }
+  if ((*scaled)->width != m.encoder.width() || (*scaled)->height != m.encoder.height()) {
+    auto fitted = fit(*scaled->get(), m.encoder.width(), m.encoder.height());
+    if (!fitted) return std::unexpected(fitted.error());
+    *scaled = std::move(*fitted);
+  }
+  CCTV_TRY(m.encoder.encode(scaled->get(), slot));
+  ++m.stats.frames;
+  return {};
+}
+
+// Reads every packet of one input; decodes and encodes the keyframes picked. Returns
+// why the file was (partly) skipped, "" when it was read to its end.
+Result<std::string> read_input(Making& m, const TimelapseInput& input, std::int64_t offset_us) {
+  auto opened = av::open_input(input.path.string());
+  if (!opened) return opened.error().message;
+  AVFormatContext* format = opened->get();
+  const int index = av_find_best_stream(format, AVMEDIA_TYPE_VIDEO, -1, -1, nullptr, 0);
+  if (index < 0) return std::string("no video stream");
+  for (unsigned i = 0; i < format->nb_streams; ++i) {
+    if (static_cast<int>(i) != index) format->streams[i]->discard = AVDISCARD_ALL;
+  }
+  const AVStream& stream = *format->streams[index];
+  av::CodecContext decoder;  // opened at the first keyframe picked
+  auto packet = av::make_packet();
+  if (!packet) return std::unexpected(packet.error());
+  auto frame = av::make_frame();
+  if (!frame) return std::unexpected(frame.error());
+  const SpanMap spans(input, offset_us);
+  std::int64_t base = AV_NOPTS_VALUE;
+  std::int64_t position = offset_us;
+  std::string problem;
+  for (;;) {
+    if (stopping(m.options)) return fail(ErrorKind::unavailable, "stopped");
+    const int rc = av_read_frame(format, packet->get());
+    if (rc == AVERROR_EOF) break;
+    if (rc < 0) {
+      problem = av::error_string(rc);
+      break;
+    }
+    AVPacket* pkt = packet->get();
+    if (pkt->stream_index != index) {
+      av_packet_unref(pkt);
+      continue;
+    }
+    ++m.stats.packets;
+    const std::int64_t ts = pkt->pts != AV_NOPTS_VALUE ? pkt->pts : pkt->dts;
+    if (ts != AV_NOPTS_VALUE && base == AV_NOPTS_VALUE) base = ts;
+    if ((pkt->flags & AV_PKT_FLAG_KEY) != 0) {
+      ++m.stats.keyframes;
+      if (ts != AV_NOPTS_VALUE) {
+        const std::int64_t file_us = av_rescale_q(ts - base, stream.time_base, k_micros);
+        position = spans.position(std::max<std::int64_t>(0, file_us));
+      }
+      if (const auto slot = m.picker.due(position)) {
+        if (!decoder) {
+          auto made = av::open_decoder(stream);
+          if (!made) {
+            av_packet_unref(pkt);
+            return made.error().message;
+          }
+          decoder = std::move(*made);
+        }
+        auto got = decode_keyframe(decoder.get(), pkt, frame->get(), m.stats.decoded);
+        if (!got) return std::unexpected(got.error());
+        if (*got) {
+          CCTV_TRY(encode_picture(m, *frame->get(), *slot));
+          m.picker.take(position);
+          av_frame_unref(frame->get());
+        }
+      }
+    }
+    av_packet_unref(pkt);
+  }
+  return problem;
+}
+
+}  // namespace
+
+TimelapseInput segment_input(fs::path path, std::int64_t duration_us) {
+  return TimelapseInput{std::move(path),
+                        {TimelapseSpan{0, std::max<std::int64_t>(0, duration_us)}}};
+}
+
+TimelapseInput converted_input(fs::path path, const ConvertedDay& day) {
+  TimelapseInput input{std::move(path), {}};
+  if (day.fragments.empty()) return input;
+  const UtcMicros start = day.fragments.front().start_us;
+  for (const Fragment& f : day.fragments) {
+    input.spans.push_back(
+        TimelapseSpan{f.start_us - start, std::max<std::int64_t>(0, f.duration_us)});
+  }
+  return input;
+}
+
+std::int64_t recorded_position(const TimelapseInput& input, std::int64_t offset_us,
+                               std::int64_t file_us) {
+  return SpanMap(input, offset_us).position(file_us);
+}
+
+std::int64_t recorded_us(const std::vector<TimelapseInput>& inputs) {
+  std::int64_t total = 0;
+  for (const TimelapseInput& input : inputs) {
+    for (const TimelapseSpan& span : input.spans) total += span.length_us;
+  }
+  return total;
+}
+
+SlotPicker::SlotPicker(std::int64_t recorded_us, std::int64_t slots)
+    : m_recorded_us(std::max<std::int64_t>(1, recorded_us)),
+      m_slots(std::max<std::int64_t>(1, slots)) {}
+
+std::optional<std::int64_t> SlotPicker::due(std::int64_t position_us) const {
+  if (m_next >= m_slots) return std::nullopt;
+  // slot i is at i * R / N: reached when i * R <= position * N (no rounding).
+  if (m_next * m_recorded_us > std::max<std::int64_t>(0, position_us) * m_slots) {
+    return std::nullopt;
+  }
+  return m_next;
+}
+
+void SlotPicker::take(std::int64_t position_us) {
+  const std::int64_t last = std::max<std::int64_t>(0, position_us) * m_slots / m_recorded_us;
+  m_next = std::min(m_slots, std::max(m_next + 1, last + 1));
+}
+
+fs::path timelapse_path(const fs::path& day_dir) { return day_dir / k_timelapse_name; }
+
+Result<TimelapseStats> make_timelapse(const std::vector<TimelapseInput>& inputs,
+                                      const fs::path& output, const TimelapseOptions& options) {
+  fs::path part = output;
+  part += ".part";
+  std::error_code ec;
+  fs::remove(part, ec);  // a crash's leftover
+  const std::string what = options.what.empty() ? output.string() : options.what;
+  std::int64_t present = 0;
+  for (const TimelapseInput& input : inputs) {
+    if (fs::is_regular_file(input.path, ec)) ++present;
+  }
+  if (present == 0) return fail(ErrorKind::not_found, what + ": no input file on disk");
+
+  const std::int64_t slots = std::int64_t{options.seconds} * options.fps;
+  Making m{options, SlotPicker(recorded_us(inputs), slots), Encoder(part, options), {}};
+  m.stats.recorded_us = recorded_us(inputs);
+  m.stats.slots = slots;
+  PartGuard guard(part);
+  std::int64_t offset = 0;
+  for (const TimelapseInput& input : inputs) {
+    const std::int64_t here = offset;
+    for (const TimelapseSpan& span : input.spans) offset += span.length_us;
+    if (!fs::is_regular_file(input.path, ec)) {
+      ++m.stats.missing_inputs;
+      if (options.missing_is_error) {
+        return fail(ErrorKind::not_found, what + ": " + input.path.string() + " is gone");
+      }
+      log::warning(what + ": skipped " + input.path.filename().string() + ": no such file");
+      continue;
+    }
+    const std::int64_t packets_before = m.stats.packets;
+    auto problem = read_input(m, input, here);
+    if (!problem) return std::unexpected(problem.error().context(what));
+    if (!problem->empty()) {
+      ++m.stats.skipped_inputs;
+      log::warning(what + ": skipped " +
+                   (m.stats.packets > packets_before ? "the rest of " : std::string()) +
+                   input.path.filename().string() + ": " + *problem);
+    }
+  }
+  if (!m.encoder.is_open()) {
+    return fail(ErrorKind::data_loss, what + ": no keyframe could be decoded");
+  }
+  if (auto done = m.encoder.finish(slots); !done) {
+    return std::unexpected(done.error().context(what));
+  }
+  m.stats.duration_us = slots * 1'000'000 / options.fps;
+  CCTV_TRY(fsync_path(part, false));
+  if (::rename(part.c_str(), output.c_str()) != 0) {
+    return std::unexpected(errno_error("rename " + part.string()));
+  }
+  guard.published();
+  CCTV_TRY(fsync_path(output.parent_path(), true));
+  return m.stats;
+}
+
+Result<std::optional<std::vector<TimelapseInput>>> timelapse_inputs(Catalog& catalog,
+                                                                    std::int64_t camera_id,
+                                                                    const DayRow& day,
+                                                                    const fs::path& day_dir) {
+  std::vector<TimelapseInput> inputs;
+  if (day.state == DayState::archived) return std::nullopt;
+  if (day.state == DayState::converted) {
+    auto converted = catalog.converted_day(camera_id, day.date);
+    if (!converted) return std::unexpected(converted.error());
+    if (!*converted || (*converted)->fragments.empty()) return std::nullopt;
+    inputs.push_back(converted_input(day_dir / (*converted)->file_name, **converted));
+    return inputs;
+  }
+  auto segments = catalog.segments(camera_id, day.date);
+  if (!segments) return std::unexpected(segments.error());
+  if (segments->empty()) return std::nullopt;
+  for (const Segment& s : *segments)
+    inputs.push_back(segment_input(day_dir / s.name, s.duration_us));
+  return inputs;
+}
+
+}  // namespace cctv::worker
