@@ -47,7 +47,8 @@ struct ExportPiece {
   std::int64_t length_bytes = 0;
   UtcMicros start_us = 0;  // when its first frame is shown
   UtcMicros end_us = 0;
-  std::string codec;  // "h264 320x180"
+  UtcMicros closed_us = 0;  // a segment's mtime: when it was closed (0 for converted days)
+  std::string codec;        // "h264 320x180"
 };
 
 struct ExportPlan {

@@ -178,10 +178,9 @@ Result<std::string> mp4_to_gif(std::string mp4, const GifOptions& options, GifSt
   auto frame = av::make_frame();
   auto filtered = av::make_frame();
   if (!packet || !frame || !filtered) return fail(ErrorKind::internal, "out of memory");
-  const std::int64_t start_ts =
-      stream.start_time != AV_NOPTS_VALUE ? stream.start_time : std::int64_t{0};
-  const auto skip_before =
-      start_ts + static_cast<std::int64_t>(options.start_s / av_q2d(stream.time_base));
+  // The export's timeline starts at `from` (0); its pre-roll from the keyframe before
+  // `from` has negative timestamps (an edit list hides it from players).
+  const auto skip_before = static_cast<std::int64_t>(options.start_s / av_q2d(stream.time_base));
   GifWriter writer;
   GifStats counted;
 

@@ -12,7 +12,8 @@ namespace cctv::web {
 struct GifOptions {
   int width = 480;  // at most; never wider than the video
   int fps = 8;
-  // Frames shown before this time (the MP4's pre-roll from its first keyframe) are left out.
+  // Frames before this time of the MP4 are left out (0: the pre-roll before the start
+  // of an export, which has negative timestamps).
   double start_s = 0;
 };
 

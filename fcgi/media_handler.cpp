@@ -192,8 +192,11 @@ Response MediaHandler::moment(const Request& request, std::string_view format) {
   Result<ExportPlan> plan = fail(ErrorKind::not_found, "nothing recorded");
   for (;;) {
     plan = m_export.plan(range);
-    const bool complete =
-        plan && !plan->pieces.empty() && plan->pieces.back().end_us >= range.to - k_moment_slack_us;
+    // The footage reaches the end, by the catalog's times and by the clock: a segment
+    // closed before the end cannot hold it, whatever its times say.
+    const bool complete = plan && !plan->pieces.empty() &&
+                          plan->pieces.back().end_us >= range.to - k_moment_slack_us &&
+                          plan->pieces.back().closed_us >= range.to;
     if (complete || (!plan && plan.error().kind != ErrorKind::not_found) ||
         std::chrono::steady_clock::now() >= deadline) {
       break;
