@@ -145,17 +145,18 @@ class Encoder {
     return {};
   }
 
-  // Encodes `frame` at slot `slot` (it lasts until the next frame's slot, the last one
-  // until `end_slot` given to finish()).
-  Result<void> encode(AVFrame* frame, std::int64_t slot) {
-    frame->pts = slot;
-    frame->pict_type = AV_PICTURE_TYPE_NONE;
-    m_slots.push_back(slot);
-    return send(frame);
+  // `picture` from slot `slot` on: the picture before it is repeated up to there (a
+  // constant 25 fps), this one until the next one's slot or the end (finish()).
+  Result<void> encode(av::Frame picture, std::int64_t slot) {
+    CCTV_TRY(repeat_held_until(slot));
+    m_held = std::move(picture);
+    m_next_pts = slot;
+    return {};
   }
 
+  // The last picture up to `end_slot`, then the encoder's flush and the MP4's trailer.
   Result<void> finish(std::int64_t end_slot) {
-    m_end = end_slot;
+    CCTV_TRY(repeat_held_until(end_slot));
     CCTV_TRY(send(nullptr));
     if (const int rc = av_write_trailer(m_mux.get()); rc < 0) {
       return std::unexpected(av::error_from(rc, "finish " + m_file.string()));
@@ -165,6 +166,16 @@ class Encoder {
   }
 
  private:
+  Result<void> repeat_held_until(std::int64_t slot) {
+    if (!m_held) return {};
+    for (; m_next_pts < slot; ++m_next_pts) {
+      m_held->pts = m_next_pts;
+      m_held->pict_type = AV_PICTURE_TYPE_NONE;
+      CCTV_TRY(send(m_held.get()));  // the encoder takes its own reference
+    }
+    return {};
+  }
+
   Result<void> send(AVFrame* frame) {
     if (const int rc = avcodec_send_frame(m_codec.get(), frame); rc < 0) {
       return std::unexpected(av::error_from(rc, "encode"));
@@ -174,10 +185,7 @@ class Encoder {
       if (rc == AVERROR(EAGAIN) || rc == AVERROR_EOF) return {};
       if (rc < 0) return std::unexpected(av::error_from(rc, "encode"));
       m_packet->stream_index = 0;
-      // A picture lasts until the next one's slot (the muxer needs the last one's).
-      const auto next = std::upper_bound(m_slots.begin(), m_slots.end(), m_packet->pts);
-      const std::int64_t until = next != m_slots.end() ? *next : m_end;
-      m_packet->duration = std::max<std::int64_t>(1, until - m_packet->pts);
+      m_packet->duration = 1;
       av_packet_rescale_ts(m_packet.get(), m_codec->time_base, m_mux->streams[0]->time_base);
       if (const int w = av_interleaved_write_frame(m_mux.get(), m_packet.get()); w < 0) {
         return std::unexpected(av::error_from(w, "write " + m_file.string()));
@@ -190,8 +198,8 @@ class Encoder {
   av::CodecContext m_codec;
   av::OutputFormat m_mux;
   av::Packet m_packet;
-  std::vector<std::int64_t> m_slots;  // of the frames sent, ascending
-  std::int64_t m_end = 0;
+  av::Frame m_held;             // the latest picture, repeated until the next one
+  std::int64_t m_next_pts = 0;  // the next slot to fill
 };
 
 // recorded_position() for every keyframe of an input: the spans with the recorded time
@@ -262,7 +270,7 @@ Result<void> encode_picture(Making& m, const AVFrame& frame, std::int64_t slot) 
     if (!fitted) return std::unexpected(fitted.error());
     *scaled = std::move(*fitted);
   }
-  CCTV_TRY(m.encoder.encode(scaled->get(), slot));
+  CCTV_TRY(m.encoder.encode(std::move(*scaled), slot));
   ++m.stats.frames;
   return {};
 }

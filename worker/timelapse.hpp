@@ -2,10 +2,10 @@
 // of H.264 made from keyframes only. Every packet of the day's files is read, but only
 // the keyframes picked for the output are decoded: a keyframe is picked when its place
 // in the day's recorded time (gaps skipped) reaches the next output slot (slot i of N at
-// i * R / N, R the recorded time, N = seconds * fps). A picked keyframe stands for every
-// slot up to its place, so a day with fewer keyframes than slots still lasts N / fps
-// seconds. Scaled to at most 1280 px wide (never up), libx264 veryfast crf 26, yuv420p
-// limited range, `movflags=+faststart`, no audio; written as `timelapse.mp4.part`,
+// i * R / N, R the recorded time, N = seconds * fps). Its picture fills the slots until
+// the next picture's (repeated: a constant frame rate), so a day with fewer keyframes than
+// slots still lasts N / fps seconds. Scaled to at most 1280 px wide (never up), libx264 veryfast
+// crf 26, yuv420p limited range, `movflags=+faststart`, no audio; written as `timelapse.mp4.part`,
 // fsynced, renamed, the directory fsynced. See docs/worker.md, "Timelapse".
 #pragma once
 
@@ -93,7 +93,7 @@ struct TimelapseStats {
   std::int64_t packets = 0;         // video packets read
   std::int64_t keyframes = 0;       // keyframe packets among them
   std::int64_t decoded = 0;         // keyframe packets sent to a decoder
-  std::int64_t frames = 0;          // pictures encoded
+  std::int64_t frames = 0;          // pictures made (the output repeats each for its slots)
   std::int64_t skipped_inputs = 0;  // files that could not be read (corrupt, no video)
   std::int64_t missing_inputs = 0;  // files not there
   std::int64_t duration_us = 0;     // of the output
