@@ -10,6 +10,7 @@ extern "C" {
 }
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -62,6 +63,29 @@ class PartGuard {
   fs::path m_part;
   bool m_published = false;
 };
+
+// Claims `part` for this process: an flock held as long as the returned descriptor lives.
+// A .part that nobody holds is a crash's leftover and removed; one that another process
+// holds (the daemon and --timelapse-now making the same day) is left alone: unavailable.
+Result<UniqueFd> claim_part(const fs::path& part) {
+  const auto busy = [&] {
+    return fail(ErrorKind::unavailable, part.string() + " is being written by another process");
+  };
+  {
+    const UniqueFd old(::open(part.c_str(), O_RDONLY | O_CLOEXEC));
+    if (old.valid()) {
+      if (::flock(old.get(), LOCK_EX | LOCK_NB) != 0) return busy();
+      ::unlink(part.c_str());
+    }
+  }
+  UniqueFd fd(::open(part.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+  if (!fd.valid()) {
+    if (errno == EEXIST) return busy();
+    return std::unexpected(errno_error("create " + part.string()));
+  }
+  if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) return busy();
+  return fd;
+}
 
 struct SwsFree {
   void operator()(SwsContext* context) const { sws_freeContext(context); }
@@ -397,13 +421,15 @@ Result<TimelapseStats> make_timelapse(const std::vector<TimelapseInput>& inputs,
   fs::path part = output;
   part += ".part";
   std::error_code ec;
-  fs::remove(part, ec);  // a crash's leftover
   const std::string what = options.what.empty() ? output.string() : options.what;
   std::int64_t present = 0;
   for (const TimelapseInput& input : inputs) {
     if (fs::is_regular_file(input.path, ec)) ++present;
   }
   if (present == 0) return fail(ErrorKind::not_found, what + ": no input file on disk");
+  // Held until the rename: a leftover .part (kill -9) is removed, a busy one kept.
+  auto claimed = claim_part(part);
+  if (!claimed) return std::unexpected(claimed.error().context(what));
 
   const std::int64_t slots = std::int64_t{options.seconds} * options.fps;
   Making m{options, SlotPicker(recorded_us(inputs), slots), Encoder(part, options), {}};

@@ -18,7 +18,7 @@ namespace fs = std::filesystem;
 
 constexpr auto k_poll = std::chrono::minutes(1);
 constexpr std::int64_t k_minute_us = 60 * k_micros_per_second;
-constexpr std::int64_t k_max_retry_us = 6 * 60 * k_minute_us;
+constexpr std::int64_t k_max_retry_us = k_minute_us * 60 * 6;
 
 UtcMicros wall_now() {
   return std::chrono::duration_cast<std::chrono::microseconds>(

@@ -8,12 +8,16 @@
 
 #include "core/av.hpp"
 #include "core/layout.hpp"
+#include "core/unique_fd.hpp"
 #include "tests/unit/worker_fixture.hpp"
 #include "worker/app.hpp"
 #include "worker/converter.hpp"
 #include "worker/indexer.hpp"
 #include "worker/timelapse.hpp"
 #include "worker/timelapse_module.hpp"
+
+#include <fcntl.h>
+#include <sys/file.h>
 
 #include <atomic>
 #include <filesystem>
@@ -312,6 +316,22 @@ BOOST_AUTO_TEST_CASE(a_leftover_part_is_removed_and_a_stop_leaves_nothing) {
   value_of(make_timelapse(day.inputs(), day.output));
   BOOST_TEST(!fs::exists(part));
   BOOST_TEST(probe(day.output).codec == "h264");
+
+  // A .part another process is writing (it holds its lock) is left alone.
+  write_file(part, "being written");
+  {
+    const UniqueFd other(::open(part.c_str(), O_RDONLY | O_CLOEXEC));
+    BOOST_REQUIRE(other.valid());
+    BOOST_REQUIRE(::flock(other.get(), LOCK_EX | LOCK_NB) == 0);
+    auto busy = make_timelapse(day.inputs(), day.output);
+    BOOST_REQUIRE(!busy.has_value());
+    BOOST_TEST(busy.error().kind == ErrorKind::unavailable);
+    BOOST_TEST(busy.error().message.find("another process") != std::string::npos);
+    BOOST_TEST(fs::file_size(part) == 13U);
+    BOOST_TEST(probe(day.output).codec == "h264");  // the one before, untouched
+  }
+  value_of(make_timelapse(day.inputs(), day.output));  // released: a leftover now
+  BOOST_TEST(!fs::exists(part));
 }
 
 BOOST_AUTO_TEST_CASE(a_converted_day_is_made_from_its_video_mp4) {
