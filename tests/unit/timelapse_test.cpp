@@ -13,6 +13,7 @@
 #include "worker/app.hpp"
 #include "worker/converter.hpp"
 #include "worker/indexer.hpp"
+#include "worker/retention_module.hpp"
 #include "worker/timelapse.hpp"
 #include "worker/timelapse_module.hpp"
 
@@ -367,6 +368,19 @@ BOOST_AUTO_TEST_CASE(the_converter_keeps_the_timelapse) {
   value_of(convert_day(day.catalog, day.cam(), day.day_dir, k_day, convert));
   BOOST_TEST(fs::exists(day.output));
   BOOST_TEST(!fs::exists(day.day_dir / segment_name(36000)));
+}
+
+BOOST_AUTO_TEST_CASE(retention_deletes_the_timelapse_with_its_day) {
+  Day day(2);
+  value_of(make_timelapse(day.inputs(), day.output));
+  Config config = day.config;
+  config.days_to_keep = 1;  // 2026-11-18 is long gone
+  config.min_free_gb = 0;
+  Retention retention(config, day.indexer->cameras());
+  const RetentionReport report = value_of(retention.run_pass(day.catalog));
+  BOOST_TEST(report.days == 1U);
+  BOOST_TEST(report.files == 3U);  // two segments and the timelapse
+  BOOST_TEST(!fs::exists(day.day_dir));
 }
 
 BOOST_AUTO_TEST_CASE(which_days_and_when_again) {
