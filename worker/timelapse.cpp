@@ -264,9 +264,10 @@ struct Making {
   TimelapseStats stats;
 };
 
-// Decodes one keyframe packet on its own (the decoder is drained and reset after it).
-Result<bool> decode_keyframe(AVCodecContext* decoder, AVPacket* packet, AVFrame* frame,
-                             std::int64_t& decoded) {
+// Decodes one keyframe packet on its own (the decoder is drained and reset after it);
+// false when it gave no picture.
+bool decode_keyframe(AVCodecContext* decoder, AVPacket* packet, AVFrame* frame,
+                     std::int64_t& decoded) {
   ++decoded;
   bool got = false;
   if (avcodec_send_packet(decoder, packet) >= 0) {
@@ -351,9 +352,7 @@ Result<std::string> read_input(Making& m, const TimelapseInput& input, std::int6
           }
           decoder = std::move(*made);
         }
-        auto got = decode_keyframe(decoder.get(), pkt, frame->get(), m.stats.decoded);
-        if (!got) return std::unexpected(got.error());
-        if (*got) {
+        if (decode_keyframe(decoder.get(), pkt, frame->get(), m.stats.decoded)) {
           CCTV_TRY(encode_picture(m, *frame->get(), *slot));
           m.picker.take(position);
           av_frame_unref(frame->get());

@@ -258,6 +258,15 @@ BOOST_AUTO_TEST_CASE(wide_pictures_are_scaled_to_1280_and_small_ones_kept) {
   BOOST_TEST((stats.width == 1280 && stats.height == 720));
   const Probe p = probe(out);
   BOOST_TEST((p.width == 1280 && p.height == 720));
+
+  // A day whose resolution changes keeps its first picture's size.
+  Day day(2);
+  make_segment(day.day_dir / segment_name(36010), 2, 10, "640x360");
+  day.reindex();
+  const TimelapseStats mixed = value_of(make_timelapse(day.inputs(), day.output, options));
+  BOOST_TEST(mixed.frames == 6);
+  const Probe q = probe(day.output);
+  BOOST_TEST((q.width == 320 && q.height == 180));
 }
 
 BOOST_AUTO_TEST_CASE(a_corrupt_or_missing_segment_is_skipped_with_a_warning) {
