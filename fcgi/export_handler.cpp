@@ -3,16 +3,83 @@
 #include "core/log.hpp"
 #include "fcgi/api_handler.hpp"
 #include "fcgi/clock.hpp"
+#include "fcgi/etag.hpp"
 #include "fcgi/export_mp4.hpp"
 #include "fcgi/query.hpp"
 
 #include <algorithm>
+#include <deque>
+#include <map>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <utility>
 
 namespace cctv::web {
 namespace {
+
+// Bumped when the MP4 made of the same files changes (muxer options, timing rules), so
+// that a resumed download does not mix two versions.
+constexpr std::string_view k_export_format = "fmp4-1";
+
+// A strong entity tag of the MP4: the range and every byte range of every file it reads.
+std::string export_etag(const ExportRequest& request, const ExportPlan& plan) {
+  EtagBuilder etag;
+  etag.add(k_export_format).add(request.camera.name).add(request.from).add(request.to);
+  for (const ExportPiece& piece : plan.pieces) {
+    etag.add(days_from_civil(piece.date)).add(piece.name).add(piece.init_bytes);
+    etag.add(piece.offset_bytes).add(piece.length_bytes).add(piece.start_us).add(piece.end_us);
+    etag.add(piece.closed_us);
+  }
+  return etag.quoted();
+}
+
+// Sizes of MP4s already made, by entity tag, shared by the threads (a browser seeking in
+// a download sends its range requests on several connections).
+class SizeCache {
+ public:
+  std::optional<std::int64_t> get(const std::string& tag) {
+    const std::scoped_lock lock(m_mutex);
+    const auto it = m_sizes.find(tag);
+    if (it == m_sizes.end()) return std::nullopt;
+    return it->second;
+  }
+  void put(const std::string& tag, std::int64_t size) {
+    const std::scoped_lock lock(m_mutex);
+    if (m_sizes.emplace(tag, size).second) m_order.push_back(tag);
+    while (m_order.size() > k_max_entries) {
+      m_sizes.erase(m_order.front());
+      m_order.pop_front();
+    }
+  }
+
+ private:
+  static constexpr std::size_t k_max_entries = 256;
+  std::mutex m_mutex;
+  std::map<std::string, std::int64_t> m_sizes;
+  std::deque<std::string> m_order;
+};
+
+SizeCache& size_cache() {
+  static SizeCache cache;
+  return cache;
+}
+
+// The byte size of the MP4, made once and dropped.
+Result<std::int64_t> measure(const ExportPlan& plan, const std::filesystem::path& camera_dir,
+                             const ExportRequest& request, const std::string& what) {
+  const std::int64_t cpu0 = thread_cpu_us();
+  const std::int64_t t0 = steady_us();
+  auto mp4 = Mp4Export::open(plan, camera_dir, request.from, request.to);
+  if (!mp4) return std::unexpected(mp4.error());
+  auto stats = mp4->write([](std::string_view) { return true; });
+  if (!stats) return std::unexpected(stats.error());
+  log::info(what + ": sized " + std::to_string(stats->bytes) + " bytes in " +
+            std::to_string((steady_us() - t0) / 1000) + " ms, cpu " +
+            std::to_string((thread_cpu_us() - cpu0) / 1000) + " ms");
+  return stats->bytes;
+}
 
 std::string minutes_text(std::int64_t micros) {
   const std::int64_t seconds = micros / k_micros_per_second;
@@ -124,6 +191,9 @@ StreamedResponse ExportHandler::handle_streamed(const Request& request) {
     log::warning("export cam=" + req->camera.name + ": " + mp4.error().message);
     return {error_response(mp4.error()), nullptr};
   }
+  const std::string what = "export cam=" + req->camera.name + " " + format_iso8601_utc(req->from) +
+                           ".." + format_iso8601_utc(req->to);
+  const std::string tag = export_etag(*req, *plan);
   auto zone = TimeZone::load(req->camera.time_zone);
   const std::string file_name =
       export_file_name(req->camera.name, zone ? *zone : TimeZone::utc(), req->from, req->to);
@@ -131,25 +201,78 @@ StreamedResponse ExportHandler::handle_streamed(const Request& request) {
   head.header("Content-Type", "video/mp4");
   head.header("Content-Disposition", "attachment; filename=\"" + file_name + "\"");
   head.header("Cache-Control", "no-cache");
+  head.header("ETag", tag);
+  head.header("Accept-Ranges", "bytes");
   head.header("X-Content-Type-Options", "nosniff");
   // nginx passes the body on as it comes instead of spooling it to a temp file.
   head.header("X-Accel-Buffering", "no");
+
+  // The size is known once the MP4 was made: a HEAD or a range request makes it once
+  // without sending it (the same inputs always give the same bytes), and remembers it.
+  // "bytes=0-" (players opening a URL) while the size is unknown gets the whole MP4
+  // at once, as a plain GET: the first byte in milliseconds rather than after sizing.
+  const bool if_range_ok = request.if_range.empty() || request.if_range == tag;
+  std::optional<std::int64_t> size = size_cache().get(tag);
+  const bool wants_range =
+      !request.range.empty() && if_range_ok && (size || request.range != "bytes=0-");
+  if (!size && (request.method == "HEAD" || wants_range)) {
+    auto measured = measure(*plan, *camera_dir, *req, what);
+    if (!measured) return {error_response(measured.error()), nullptr};
+    size = *measured;
+    size_cache().put(tag, *size);
+  }
+  HttpRange range{0, size ? *size - 1 : 0, true};
+  if (wants_range && size) {
+    if (auto asked = parse_byte_range(request.range, *size); asked) {
+      if (!asked->satisfiable) {
+        Response refused = text_response(
+            416, "the range is outside the " + std::to_string(*size) + " bytes of the MP4");
+        refused.header("Content-Range", "bytes */" + std::to_string(*size));
+        return {std::move(refused), nullptr};
+      }
+      range = *asked;
+      head.status = 206;
+      head.header("Content-Range", "bytes " + std::to_string(range.first) + "-" +
+                                       std::to_string(range.last) + "/" + std::to_string(*size));
+    }
+  }
+  if (size) head.header("Content-Length", std::to_string(range.last - range.first + 1));
   auto shared = std::make_shared<Mp4Export>(std::move(*mp4));
-  const std::string what = "export cam=" + req->camera.name + " " + format_iso8601_utc(req->from) +
-                           ".." + format_iso8601_utc(req->to);
   const std::size_t pieces = plan->pieces.size();
-  return {std::move(head), [shared, what, pieces](const BodyWriter& write) {
+  const bool partial = head.status == 206;
+  return {std::move(head), [shared, what, pieces, range, partial](const BodyWriter& write) {
             const std::int64_t cpu0 = thread_cpu_us();
             const std::int64_t t0 = steady_us();
-            auto stats = shared->write(write);
+            std::int64_t pos = 0;
+            bool done = false;
+            // Only [range.first, range.last] of the MP4 goes out; the rest is made and dropped.
+            auto sink = [&](std::string_view piece) {
+              const std::int64_t begin = pos;
+              const std::int64_t end = pos + static_cast<std::int64_t>(piece.size());
+              pos = end;
+              if (!partial) return write(piece);
+              if (end <= range.first) return true;
+              const auto skip =
+                  static_cast<std::size_t>(std::max<std::int64_t>(0, range.first - begin));
+              const auto take =
+                  static_cast<std::size_t>(std::min(range.last + 1, end) - begin) - skip;
+              if (!write(piece.substr(skip, take))) return false;
+              done = end > range.last;
+              return !done;
+            };
+            auto stats = shared->write(sink);
             const std::string cost = std::to_string((steady_us() - t0) / 1000) + " ms, cpu " +
                                      std::to_string((thread_cpu_us() - cpu0) / 1000) + " ms";
-            if (!stats) {
-              log::warning(what + " cut short after " + cost + ": " + stats.error().message);
+            const std::string part = partial ? " (bytes " + std::to_string(range.first) + "-" +
+                                                   std::to_string(range.last) + ")"
+                                             : "";
+            if (!stats && !done) {
+              log::warning(what + part + " cut short after " + cost + ": " + stats.error().message);
               return;
             }
-            log::info(what + ": " + std::to_string(pieces) + " files, " +
-                      std::to_string(stats->bytes) + " bytes in " + cost);
+            log::info(what + part + ": " + std::to_string(pieces) + " files, " +
+                      std::to_string(partial ? range.last - range.first + 1 : stats->bytes) +
+                      " bytes in " + cost);
           }};
 }
 

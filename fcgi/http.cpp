@@ -2,12 +2,16 @@
 
 #include "core/civil_time.hpp"
 
+#include <algorithm>
+
 namespace cctv::web {
 
 std::string_view status_text(int status) {
   switch (status) {
     case 200:
       return "OK";
+    case 206:
+      return "Partial Content";
     case 302:
       return "Found";
     case 304:
@@ -20,8 +24,14 @@ std::string_view status_text(int status) {
       return "Not Found";
     case 405:
       return "Method Not Allowed";
+    case 409:
+      return "Conflict";
+    case 413:
+      return "Content Too Large";
     case 414:
       return "URI Too Long";
+    case 416:
+      return "Range Not Satisfiable";
     case 500:
       return "Internal Server Error";
     case 503:
@@ -122,6 +132,54 @@ std::string url_encode(std::string_view value) {
       out += k_hex[c & 0xf];
     }
   }
+  return out;
+}
+
+namespace {
+
+// A whole number of at most 18 digits (no sign, no space); nullopt otherwise.
+std::optional<std::int64_t> parse_offset(std::string_view text) {
+  if (text.empty() || text.size() > 18) return std::nullopt;
+  std::int64_t value = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return std::nullopt;
+    value = value * 10 + (c - '0');
+  }
+  return value;
+}
+
+}  // namespace
+
+std::optional<HttpRange> parse_byte_range(std::string_view header, std::int64_t total) {
+  constexpr std::string_view k_unit = "bytes=";
+  if (!header.starts_with(k_unit)) return std::nullopt;
+  header.remove_prefix(k_unit.size());
+  const std::size_t dash = header.find('-');
+  if (dash == std::string_view::npos || header.find(',') != std::string_view::npos) {
+    return std::nullopt;
+  }
+  const std::string_view first_text = header.substr(0, dash);
+  const std::string_view last_text = header.substr(dash + 1);
+  HttpRange out;
+  if (first_text.empty()) {  // the last N bytes
+    const auto suffix = parse_offset(last_text);
+    if (!suffix) return std::nullopt;
+    if (*suffix == 0 || total == 0) return HttpRange{0, 0, false};
+    out.first = std::max<std::int64_t>(0, total - *suffix);
+    out.last = total - 1;
+    return out;
+  }
+  const auto first = parse_offset(first_text);
+  if (!first) return std::nullopt;
+  std::int64_t last = total - 1;
+  if (!last_text.empty()) {
+    const auto parsed = parse_offset(last_text);
+    if (!parsed || *parsed < *first) return std::nullopt;
+    last = std::min(*parsed, total - 1);
+  }
+  if (*first >= total) return HttpRange{0, 0, false};
+  out.first = *first;
+  out.last = last;
   return out;
 }
 

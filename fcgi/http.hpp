@@ -21,6 +21,8 @@ struct Request {
   std::string request_uri;  // REQUEST_URI as the client sent it
   std::string if_none_match;
   std::string if_modified_since;
+  std::string range;     // Range ("bytes=0-99")
+  std::string if_range;  // If-Range (an entity tag or a date)
 };
 
 struct Response {
@@ -56,6 +58,16 @@ bool not_modified(const Request& request, std::string_view etag, std::int64_t la
 // The request path (query string cut off) below `base` ("/" or "/cctv/"); nullopt
 // outside it.
 std::optional<std::string_view> path_below(const Request& request, std::string_view base);
+
+// One byte range of a body of `total` bytes (RFC 9110, 14.1.2), inclusive.
+struct HttpRange {
+  std::int64_t first = 0;
+  std::int64_t last = 0;
+  bool satisfiable = true;  // false: answer 416 with "Content-Range: bytes */total"
+};
+// The single "bytes=" range a Range header asks for; nullopt when there is none to honour
+// (absent, malformed, several ranges, another unit): then the whole body is sent.
+std::optional<HttpRange> parse_byte_range(std::string_view header, std::int64_t total);
 
 // Percent-encodes a query parameter value (RFC 3986 unreserved kept).
 std::string url_encode(std::string_view value);

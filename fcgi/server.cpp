@@ -52,6 +52,8 @@ Request request_from_env(char** envp) {
   r.request_uri = env_or_empty(envp, "REQUEST_URI");
   r.if_none_match = env_or_empty(envp, "HTTP_IF_NONE_MATCH");
   r.if_modified_since = env_or_empty(envp, "HTTP_IF_MODIFIED_SINCE");
+  r.range = env_or_empty(envp, "HTTP_RANGE");
+  r.if_range = env_or_empty(envp, "HTTP_IF_RANGE");
   return r;
 }
 

@@ -70,13 +70,13 @@ class Export(harness.SiteTestCase):
     def url(self, path):
         return "http://127.0.0.1:%d%s" % (self.site.port, path)
 
-    def fetch(self, path, method="GET"):
+    def fetch(self, path, method="GET", headers=None):
         """(status, headers, file with the body, seconds to the first byte, total seconds)."""
         conn = http.client.HTTPConnection("127.0.0.1", self.site.port, timeout=120)
         out = os.path.join(self.tmp, "clip-%d.mp4" % len(os.listdir(self.tmp)))
         t0 = time.monotonic()
         try:
-            conn.request(method, path)
+            conn.request(method, path, headers=headers or {})
             resp = conn.getresponse()
             first = None
             with open(out, "wb") as f:
@@ -194,6 +194,54 @@ class Export(harness.SiteTestCase):
         self.assertEqual(status, 200)
         self.assertEqual(hdrs.get("content-type"), "video/mp4")
 
+    def test_content_length_and_byte_ranges(self):
+        """HEAD sizes the MP4 (made once, dropped); range requests get exactly those bytes
+        of the full download (a resumed or seeking download), and a changed entity (If-Range
+        with another tag) gets the whole MP4."""
+        for path, codec in ((self.q(**{"from": D_HOUR + "T10:20:07", "to": D_HOUR + "T10:21:42"}),
+                             "h264"),
+                            (self.q(**{"from": D_CONV + "T23:59:03", "to": D_CONV + "T23:59:41"}),
+                             "hevc")):
+            status, head, _, _, _ = self.fetch(path, "HEAD")
+            self.assertEqual(status, 200)
+            size = int(head["content-length"])
+            tag = head["etag"]
+            self.assertEqual(head.get("accept-ranges"), "bytes")
+            self.assertRegex(tag, r'^"[0-9a-f]{16}"$')
+            status, hdrs, out, _, _ = self.fetch(path)
+            self.assertEqual(status, 200)
+            with open(out, "rb") as f:
+                full = f.read()
+            self.assertEqual(len(full), size, path)
+            self.assertEqual(hdrs.get("content-length"), str(size))  # known by now
+            self.assertEqual(hdrs.get("etag"), tag)
+            self.assertEqual(self.probe(out)["streams"][0]["codec_name"], codec)
+            cut = size // 3
+            parts = []
+            for rng, first, last in (("bytes=0-%d" % cut, 0, cut),
+                                     ("bytes=%d-" % (cut + 1), cut + 1, size - 1)):
+                status, hdrs, out, _, _ = self.fetch(path, headers={"Range": rng,
+                                                                    "If-Range": tag})
+                self.assertEqual(status, 206, rng)
+                self.assertEqual(hdrs.get("content-range"), "bytes %d-%d/%d" % (first, last, size))
+                self.assertEqual(hdrs.get("content-length"), str(last - first + 1))
+                with open(out, "rb") as f:
+                    parts.append(f.read())
+            self.assertEqual(parts[0] + parts[1], full, "a resumed download differs")
+            status, _, out, _, _ = self.fetch(path, headers={"Range": "bytes=-1000"})
+            self.assertEqual(status, 206)
+            with open(out, "rb") as f:
+                self.assertEqual(f.read(), full[-1000:])
+            status, hdrs, _, _, _ = self.fetch(path, headers={"Range": "bytes=%d-" % size})
+            self.assertEqual(status, 416)
+            self.assertEqual(hdrs.get("content-range"), "bytes */%d" % size)
+            # Another entity: the whole MP4; several ranges: the whole MP4 too.
+            for headers in ({"Range": "bytes=0-99", "If-Range": '"0000000000000000"'},
+                            {"Range": "bytes=0-9,20-29"}):
+                status, _, out, _, _ = self.fetch(path, headers=headers)
+                self.assertEqual(status, 200, headers)
+                self.assertEqual(os.path.getsize(out), size, headers)
+
     # -- refusals --------------------------------------------------------------------------
     def test_hostile_and_malformed_requests_are_400(self):
         f, t = D_HOUR + "T10:00:00", D_HOUR + "T10:01:00"
@@ -257,6 +305,27 @@ class Export(harness.SiteTestCase):
               "nginx: first byte %.0f ms, all %.0f ms; cctv-export: %s ms, %s ms CPU"
               % (size / 1e6, ttfb * 1000, total * 1000, m.group(2), m.group(3)),
               file=sys.stderr)
+        # A seek into the middle of the same hour: the first range request (or HEAD; ffmpeg
+        # reading the URL above may have sent one) sizes the MP4 (made once and dropped);
+        # every range request makes it again up to the range.
+        status, hdrs, out, ttfb, total = self.fetch(path, headers={
+            "Range": "bytes=%d-%d" % (size // 2, size // 2 + (1 << 20) - 1)})
+        self.assertEqual(status, 206)
+        self.assertEqual(hdrs.get("content-range"), "bytes %d-%d/%d"
+                         % (size // 2, size // 2 + (1 << 20) - 1, size))
+        self.assertEqual(os.path.getsize(out), 1 << 20)
+        with open(self.site.log_path("cctv-export"), encoding="utf-8", errors="replace") as f:
+            sized = [l for l in f.read().splitlines() if ": sized %d bytes" % size in l]
+        self.assertTrue(sized)
+        m = re.search(r"sized \d+ bytes in (\d+) ms, cpu (\d+) ms", sized[-1])
+        print("sizing it: %s ms, %s ms CPU; a 1 MB range in its middle: first byte %.0f ms, "
+              "all %.0f ms" % (m.group(1), m.group(2), ttfb * 1000, total * 1000),
+              file=sys.stderr)
+        status, _, _, ttfb, total = self.fetch(path, headers={
+            "Range": "bytes=%d-%d" % (size // 4, size // 4 + (1 << 20) - 1)})
+        self.assertEqual(status, 206)
+        print("a 1 MB range at its first quarter: first byte %.0f ms, all %.0f ms"
+              % (ttfb * 1000, total * 1000), file=sys.stderr)
 
 if __name__ == "__main__":
     harness.main()

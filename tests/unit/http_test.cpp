@@ -61,3 +61,26 @@ BOOST_AUTO_TEST_CASE(human_numbers) {
   BOOST_TEST(human_duration((23 * 3600 + 58 * 60) * 1'000'000LL) == "23 h 58 min");
   BOOST_TEST(human_duration(3600'000'000LL) == "1 h");
 }
+
+BOOST_AUTO_TEST_CASE(byte_ranges) {
+  auto range = [](std::string_view header, std::int64_t total) -> std::string {
+    const auto r = parse_byte_range(header, total);
+    if (!r) return "whole";
+    if (!r->satisfiable) return "416";
+    return std::to_string(r->first) + "-" + std::to_string(r->last);
+  };
+  BOOST_TEST(range("bytes=0-99", 1000) == "0-99");
+  BOOST_TEST(range("bytes=100-", 1000) == "100-999");
+  BOOST_TEST(range("bytes=900-5000", 1000) == "900-999");  // clipped to the end
+  BOOST_TEST(range("bytes=-100", 1000) == "900-999");
+  BOOST_TEST(range("bytes=-5000", 1000) == "0-999");
+  BOOST_TEST(range("bytes=1000-", 1000) == "416");
+  BOOST_TEST(range("bytes=-0", 1000) == "416");
+  BOOST_TEST(range("bytes=0-", 0) == "416");
+  // Nothing to honour: the whole body.
+  for (std::string_view ignored : {"", "bytes=", "bytes=-", "bytes=5-4", "bytes=a-9", "bytes= 1-2",
+                                   "bytes=1-2 ", "bytes=0-1,3-4", "items=0-9", "bytes=+1-2",
+                                   "bytes=99999999999999999999-", "bytes=1-99999999999999999999"}) {
+    BOOST_TEST(range(ignored, 1000) == "whole", ignored);
+  }
+}
