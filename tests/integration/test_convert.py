@@ -183,12 +183,13 @@ class ConvertCase(unittest.TestCase):
 
     @staticmethod
     def listing(day_dir):
-        """The files of a day directory (its subdirectories, e.g. thumbs/, are other
-        modules' business)."""
+        """The files of a day directory (its subdirectories, e.g. thumbs/, and the
+        timelapse the daemon makes of a closed day are other modules' business)."""
         if not os.path.isdir(day_dir):
             return []
         return sorted(n for n in os.listdir(day_dir)
-                      if not os.path.isdir(os.path.join(day_dir, n)))
+                      if not os.path.isdir(os.path.join(day_dir, n))
+                      and not n.startswith("timelapse.mp4"))
 
     def db(self):
         con = sqlite3.connect("file:%s?mode=ro" % self.catalog, uri=True, timeout=10)
