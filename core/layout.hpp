@@ -3,7 +3,9 @@
 //   ROOT/YYYY-MM-DD/video_HHMMSS.ts            (legacy single-camera root)
 // plus optional `video_HHMMSS.ts.duration` sidecars (seconds, text) and, for a
 // converted day, `video.mp4` + `video.mp4.sha512sum`. Files being written are
-// `*.part` or dot-files and are ignored until renamed into place.
+// `*.part` or dot-files and are ignored until renamed into place. Made from them:
+// `<day>/thumbs/video_HHMMSS.jpg`, `<day>/timelapse.mp4` (the worker) and
+// `<camera>/moments/moment_<date>_<HHMMSS>.{mp4,gif}` (cctv-export).
 #pragma once
 
 #include "core/civil_time.hpp"
@@ -16,6 +18,11 @@
 #include <vector>
 
 namespace cctv {
+
+// The worker's timelapse of a day, in its day directory (worker/timelapse.hpp).
+inline constexpr std::string_view k_timelapse_name = "timelapse.mp4";
+// Saved moments, in the camera's directory (fcgi/moments.hpp).
+inline constexpr std::string_view k_moments_dir = "moments";
 
 // Names that cannot be cameras because the web front end uses them.
 bool is_reserved_name(std::string_view name);

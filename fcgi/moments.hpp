@@ -6,6 +6,7 @@
 
 #include "core/civil_time.hpp"
 #include "core/error.hpp"
+#include "core/layout.hpp"
 
 #include <cstdint>
 #include <filesystem>
@@ -16,11 +17,8 @@
 
 namespace cctv::web {
 
-inline constexpr std::string_view k_moments_dir = "moments";
 // The API and the index page list at most this many, newest first.
 inline constexpr std::size_t k_max_listed_moments = 100;
-// The worker's timelapse of a day, in its day directory (worker/timelapse.hpp).
-inline constexpr std::string_view k_timelapse_name = "timelapse.mp4";
 
 struct MomentFile {
   std::string name;    // "moment_2026-11-21_101500.mp4"

@@ -11,6 +11,7 @@
 
 #include "core/catalog.hpp"
 #include "core/error.hpp"
+#include "core/layout.hpp"
 
 #include <atomic>
 #include <cstdint>
@@ -21,8 +22,6 @@
 #include <vector>
 
 namespace cctv::worker {
-
-inline constexpr std::string_view k_timelapse_name = "timelapse.mp4";
 
 // A recorded stretch of an input file: from `file_us` (its time in the file, from the
 // file's first video packet) for `length_us`.

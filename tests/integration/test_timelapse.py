@@ -203,6 +203,19 @@ class TimelapseDaemon(TimelapseCase):
         self.assertEqual((code, len(body)), (206, 100))
         code, _, _ = self.stack.get("/front/%s/timelapse.mp4.part" % day(-2))
         self.assertEqual(code, 404)
+        # Listed: timelapseUrl in the API's days.json (null for today), a link per day on
+        # the index page.
+        if harness.have_binaries("cctv-api", "cctv-index"):
+            code, _, body = self.stack.get("/api/1/cameras/front/days.json")
+            self.assertEqual(code, 200, body)
+            urls = {d["date"]: d["timelapseUrl"] for d in json.loads(body)["days"]}
+            self.assertEqual(urls, {day(-2): rel, day(0): None})
+            code, _, page = self.stack.get("/")
+            self.assertEqual(code, 200)
+            self.assertIn('<a class="timelapse" href="%s">' % rel, page.decode())
+            self.assertIn('<a class="timelapse" href="/cam2/%s/timelapse.mp4">' % day(-1),
+                          page.decode())
+            self.assertEqual(page.decode().count('class="timelapse"'), 2)
 
         log = self.worker_log()
         self.assertNotIn("timelapse.mp4: probe", log)
