@@ -30,7 +30,8 @@ TEMPLATE_DIR = os.path.join(REPO, "nginx")
 
 # Names the web front end uses: never cameras (core/layout.cpp is_reserved_name).
 RESERVED = ["assets", "upload", "api", "live", "playlist.m3u8", "playlist.php", "player.html",
-            "index.html", "favicon.ico", "favicon.svg"]
+            "index.html", "favicon.ico", "favicon.svg", "export.mp4", "frame.jpg", "moment.mp4",
+            "moment.gif", "moments"]
 DATE_RE = r"\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])"
 HHMMSS_RE = r"(?:[01]\d|2[0-3])[0-5]\d[0-5]\d"
 # A camera name or directory as a path segment: [A-Za-z0-9][A-Za-z0-9_.-]{0,63}, not a date,
@@ -46,6 +47,19 @@ SECURITY_HEADERS = ('add_header X-Content-Type-Options "nosniff" always; '
 CSP = ("default-src 'self'; img-src 'self' data:; media-src 'self' blob:; "
        "worker-src 'self' blob:; connect-src 'self'; object-src 'none'; base-uri 'self'; "
        "frame-ancestors 'self'; form-action 'self'")
+
+# What every FastCGI location passes (SCRIPT_NAME is set per location), one per line at
+# the indentation of a location's body.
+FASTCGI_PARAMS = "\n        ".join(
+    "fastcgi_param %-17s %s;" % pair for pair in (
+        ("QUERY_STRING", "$query_string"), ("REQUEST_METHOD", "$request_method"),
+        ("REQUEST_URI", "$request_uri"), ("DOCUMENT_URI", "$document_uri"),
+        ("SERVER_PROTOCOL", "$server_protocol"), ("REQUEST_SCHEME", "$scheme"),
+        ("HTTPS", "$https if_not_empty"), ("GATEWAY_INTERFACE", "CGI/1.1"),
+        ("SERVER_SOFTWARE", "nginx"), ("REMOTE_ADDR", "$remote_addr"),
+        ("REMOTE_PORT", "$remote_port"), ("SERVER_ADDR", "$server_addr"),
+        ("SERVER_PORT", "$server_port"), ("SERVER_NAME", "$server_name"),
+        ("HTTP_HOST", "$host")))
 
 DATE_DIR = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -220,6 +234,7 @@ def render_site(config, listen, webroot, index_socket, playlist_socket, cache_di
         "UPLOAD_TEMP": os.path.abspath(upload_temp or os.path.join(save_path, ".upload-tmp")),
         "SECURITY_HEADERS": SECURITY_HEADERS,
         "CSP": CSP,
+        "FASTCGI_PARAMS": FASTCGI_PARAMS,
     }
     with open(os.path.join(TEMPLATE_DIR, "cctv-site.conf.in"), encoding="utf-8") as f:
         site = render(f.read(), values, bool(htpasswd))
