@@ -1,6 +1,6 @@
 #include "fcgi/s3_presign.hpp"
 
-#include "worker/s3_sigv4.hpp"
+#include "core/s3_sigv4.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -33,7 +33,6 @@ Result<Presigner> Presigner::create(const S3Config& s3) {
 
 Result<std::string> Presigner::url(std::string_view key, std::chrono::sys_seconds signed_at,
                                    std::chrono::seconds expiry) const {
-  namespace sigv4 = worker::sigv4;
   if (key.empty() || key.starts_with('/')) {
     return fail(ErrorKind::invalid_argument, "S3 key \"" + std::string(key) + "\" is not valid");
   }

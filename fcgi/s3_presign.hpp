@@ -1,7 +1,7 @@
 // Presigned GET URLs for the web side: the playlist of a day whose files live only in S3
 // (storageConfig.clearAfterUpload, day state `archived`) points at them, so any HLS
 // player still plays it. Pure computation with the config's s3Config + awsCredentials:
-// SigV4 query signing (worker/s3_sigv4, the signer the worker's S3 client uses; the web
+// SigV4 query signing (core/s3_sigv4, the signer the worker's S3 client uses; the web
 // programs link that one pure file, no curl), no network. The same addressing as the
 // worker's s3::Client (path-style or virtual-hosted, docs/s3.md).
 #pragma once

@@ -1,7 +1,7 @@
 #include "worker/s3_checksum.hpp"
 
+#include "core/s3_sigv4.hpp"
 #include "core/unique_fd.hpp"
-#include "worker/s3_sigv4.hpp"
 
 #include <fcntl.h>
 #include <openssl/evp.h>

@@ -17,9 +17,9 @@
 
 #include "core/config.hpp"
 #include "core/error.hpp"
+#include "core/s3_sigv4.hpp"
 #include "worker/s3_checksum.hpp"
 #include "worker/s3_http.hpp"
-#include "worker/s3_sigv4.hpp"
 
 #include <chrono>
 #include <cstdint>

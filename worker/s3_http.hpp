@@ -6,7 +6,7 @@
 #pragma once
 
 #include "core/error.hpp"
-#include "worker/s3_sigv4.hpp"
+#include "core/s3_sigv4.hpp"
 
 #include <chrono>
 #include <cstdint>

@@ -1,17 +1,17 @@
-// Unit tests for worker/s3_sigv4: AWS's published S3 examples ("Signature Calculations for
+// Unit tests for core/s3_sigv4: AWS's published S3 examples ("Signature Calculations for
 // the Authorization Header: Transferring Payload in a Single Chunk" and "Authenticating
 // Requests: Using Query Parameters"), every expected value copied from AWS's pages, plus
 // the encoding rules and the session token.
 #define BOOST_TEST_MODULE s3_sigv4
 #include <boost/test/unit_test.hpp>
 
-#include "worker/s3_sigv4.hpp"
+#include "core/s3_sigv4.hpp"
 
 #include <chrono>
 #include <string>
 #include <string_view>
 
-using namespace cctv::worker;
+using namespace cctv;
 using namespace std::chrono;
 
 namespace {

@@ -19,7 +19,7 @@
 #include <utility>
 #include <vector>
 
-namespace cctv::worker::sigv4 {
+namespace cctv::sigv4 {
 
 // The hex SHA-256 of an empty body, and the marker for a payload left unsigned
 // (presigned URLs, where the body is not known).
@@ -133,4 +133,4 @@ Result<std::string> presign(const Request& request, const Credentials& credentia
                             std::string_view region, std::chrono::sys_seconds time,
                             std::chrono::seconds expires);
 
-}  // namespace cctv::worker::sigv4
+}  // namespace cctv::sigv4

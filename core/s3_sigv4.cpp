@@ -1,4 +1,4 @@
-#include "worker/s3_sigv4.hpp"
+#include "core/s3_sigv4.hpp"
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -8,7 +8,7 @@
 #include <cstdio>
 #include <map>
 
-namespace cctv::worker::sigv4 {
+namespace cctv::sigv4 {
 
 namespace {
 
@@ -266,4 +266,4 @@ Result<std::string> presign(const Request& request, const Credentials& credentia
   return canonical_query(full.query) + "&X-Amz-Signature=" + *sig;
 }
 
-}  // namespace cctv::worker::sigv4
+}  // namespace cctv::sigv4
