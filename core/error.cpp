@@ -1,5 +1,8 @@
 #include "core/error.hpp"
 
+#include <cerrno>
+#include <cstring>
+
 namespace cctv {
 
 std::string_view to_string(ErrorKind kind) {
@@ -18,6 +21,12 @@ std::string_view to_string(ErrorKind kind) {
       return "internal error";
   }
   return "unknown error";
+}
+
+Error errno_error(const std::string& what) {
+  const int code = errno;
+  return Error{code == ENOENT ? ErrorKind::not_found : ErrorKind::unavailable,
+               what + ": " + std::strerror(code)};
 }
 
 }  // namespace cctv

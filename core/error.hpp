@@ -33,6 +33,10 @@ struct Error {
 template <typename T>
 using Result = std::expected<T, Error>;
 
+// The calling thread's errno as an Error about `what` ("open /x: No such file or
+// directory"): not_found for ENOENT, else unavailable.
+Error errno_error(const std::string& what);
+
 inline std::unexpected<Error> fail(ErrorKind kind, std::string message) {
   return std::unexpected(Error{kind, std::move(message)});
 }

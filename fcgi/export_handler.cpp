@@ -7,6 +7,10 @@
 #include "fcgi/export_mp4.hpp"
 #include "fcgi/query.hpp"
 
+extern "C" {
+#include <libavformat/version.h>
+}
+
 #include <algorithm>
 #include <deque>
 #include <map>
@@ -26,11 +30,12 @@ constexpr std::string_view k_export_format = "fmp4-1";
 // A strong entity tag of the MP4: the range and every byte range of every file it reads.
 std::string export_etag(const ExportRequest& request, const ExportPlan& plan) {
   EtagBuilder etag;
-  etag.add(k_export_format).add(request.camera.name).add(request.from).add(request.to);
+  etag.add(k_export_format).add(LIBAVFORMAT_VERSION_INT);  // the muxer writes the bytes
+  etag.add(request.camera.name).add(request.from).add(request.to);
   for (const ExportPiece& piece : plan.pieces) {
     etag.add(days_from_civil(piece.date)).add(piece.name).add(piece.init_bytes);
     etag.add(piece.offset_bytes).add(piece.length_bytes).add(piece.start_us).add(piece.end_us);
-    etag.add(piece.closed_us);
+    etag.add(piece.mtime_ns);
   }
   return etag.quoted();
 }
@@ -209,6 +214,10 @@ StreamedResponse ExportHandler::handle_streamed(const Request& request) {
 
   // The size is known once the MP4 was made: a HEAD or a range request makes it once
   // without sending it (the same inputs always give the same bytes), and remembers it.
+  if (!request.if_none_match.empty() && not_modified(request, tag, 0)) {
+    head.status = 304;
+    return {std::move(head), nullptr};
+  }
   // "bytes=0-" (players opening a URL) while the size is unknown gets the whole MP4
   // at once, as a plain GET: the first byte in milliseconds rather than after sizing.
   const bool if_range_ok = request.if_range.empty() || request.if_range == tag;

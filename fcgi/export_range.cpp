@@ -165,7 +165,7 @@ Result<ExportPlan> plan_export(const std::vector<DaySource>& days, UtcMicros fro
       piece.length_bytes = s.size_bytes;
       piece.start_us = s.start_us;
       piece.end_us = s.end_us();
-      piece.closed_us = s.mtime_ns / 1000;
+      piece.mtime_ns = s.mtime_ns;
       piece.codec = s.codec;
       plan.bytes += s.size_bytes;
       plan.pieces.push_back(std::move(piece));

@@ -47,8 +47,8 @@ struct ExportPiece {
   std::int64_t length_bytes = 0;
   UtcMicros start_us = 0;  // when its first frame is shown
   UtcMicros end_us = 0;
-  UtcMicros closed_us = 0;  // a segment's mtime: when it was closed (0 for converted days)
-  std::string codec;        // "h264 320x180"
+  std::int64_t mtime_ns = 0;  // a segment's (0 for converted days): part of the export's ETag
+  std::string codec;          // "h264 320x180"
 };
 
 struct ExportPlan {

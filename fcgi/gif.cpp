@@ -11,6 +11,7 @@ extern "C" {
 }
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -52,11 +53,16 @@ Result<Graph> make_graph(const AVCodecContext& decoder, AVRational time_base,
       rc < 0) {
     return std::unexpected(av::error_from(rc, "GIF filter sink"));
   }
-  const int width = std::max(16, std::min(options.width, decoder.width)) & ~1;
-  const std::string description = "fps=" + std::to_string(std::clamp(options.fps, 1, 25)) +
-                                  ",scale=" + std::to_string(width) +
-                                  ":-2:flags=lanczos,split[a][b];[a]palettegen=stats_mode=full[p];"
-                                  "[b][p]paletteuse=dither=bayer:bayer_scale=4";
+  // The picture as shown (non-square pixels widened), at most options.width wide.
+  const double display_width = decoder.width * av_q2d(aspect);
+  const int width = std::max(16, std::min(options.width, static_cast<int>(display_width)) & ~1);
+  const int height =
+      std::max(2, static_cast<int>(std::lround(decoder.height * width / display_width / 2)) * 2);
+  const std::string description =
+      "fps=" + std::to_string(std::clamp(options.fps, 1, 25)) + ",scale=" + std::to_string(width) +
+      ":" + std::to_string(height) +
+      ":flags=lanczos,setsar=1,split[a][b];[a]palettegen=stats_mode=full[p];"
+      "[b][p]paletteuse=dither=bayer:bayer_scale=4";
   FilterInOut outputs(avfilter_inout_alloc());
   FilterInOut inputs(avfilter_inout_alloc());
   if (!outputs || !inputs) return fail(ErrorKind::internal, "avfilter_inout_alloc: out of memory");

@@ -10,7 +10,7 @@
 namespace cctv::web {
 
 struct GifOptions {
-  int width = 480;  // at most; never wider than the video
+  int width = 480;  // at most; never wider than the video as shown (its aspect kept)
   int fps = 8;
   // Frames before this time of the MP4 are left out (0: the pre-roll before the start
   // of an export, which has negative timestamps).

@@ -32,6 +32,8 @@ std::string_view status_text(int status) {
       return "URI Too Long";
     case 416:
       return "Range Not Satisfiable";
+    case 429:
+      return "Too Many Requests";
     case 500:
       return "Internal Server Error";
     case 503:

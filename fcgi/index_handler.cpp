@@ -1,12 +1,11 @@
 #include "fcgi/index_handler.hpp"
 
+#include "core/files.hpp"
 #include "core/log.hpp"
 #include "fcgi/etag.hpp"
 #include "fcgi/human.hpp"
 #include "fcgi/moments.hpp"
 #include "fcgi/query.hpp"
-
-#include <sys/stat.h>
 
 #include <ctemplate/template.h>
 
@@ -141,10 +140,7 @@ void fill_day(ctemplate::TemplateDictionary& dict, const Config& config, const C
 
 // The mtime (ns) of the day's timelapse.mp4, 0 when there is none.
 std::int64_t timelapse_mtime(const std::filesystem::path& camera_dir, const Date& date) {
-  struct stat st {};
-  const std::filesystem::path path = camera_dir / format_date(date) / k_timelapse_name;
-  if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return 0;
-  return static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
+  return file_mtime_ns(camera_dir / format_date(date) / k_timelapse_name).value_or(0);
 }
 
 void fill_moments(ctemplate::TemplateDictionary& cam, const Config& config, const CameraRow& camera,
@@ -300,7 +296,7 @@ Result<Response> IndexHandler::respond(const Request& request) {
       if (!moments) log::warning("cam=" + camera.name + " " + moments.error().message);
       if (moments && !moments->empty()) {
         fill_moments(*cam, config, camera, tz, *moments);
-        etag.add(static_cast<std::int64_t>(moments->size())).add(moments->front().name);
+        for (const MomentFile& moment : *moments) etag.add(moment.name).add(moment.bytes);
       }
     }
     for (const CameraStatus& status : *statuses) {

@@ -1,6 +1,6 @@
 #include "fcgi/media_handler.hpp"
 
-#include "core/atomic_file.hpp"
+#include "core/files.hpp"
 #include "core/layout.hpp"
 #include "core/log.hpp"
 #include "fcgi/clock.hpp"
@@ -12,7 +12,9 @@
 
 #include <algorithm>
 #include <charconv>
+#include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <utility>
@@ -75,6 +77,70 @@ std::optional<FrameSource> newest_part(const fs::path& camera_dir, const std::ve
     }
   }
   return best;
+}
+
+// The moments being made: one per camera and format, a cap on all of them, since each
+// holds a thread for its delay plus the close of a segment.
+class InFlight {
+ public:
+  InFlight(const InFlight&) = delete;
+  InFlight& operator=(const InFlight&) = delete;
+  InFlight(InFlight&& other) noexcept : refused(other.refused), m_key(std::move(other.m_key)) {
+    other.m_key.clear();
+  }
+  InFlight& operator=(InFlight&&) = delete;
+  ~InFlight() {
+    if (m_key.empty()) return;
+    const std::scoped_lock lock(mutex());
+    keys().erase(m_key);
+  }
+
+  // 429 when `key` is being made, 503 when `limit` moments are.
+  static InFlight take(const std::string& key, int limit) {
+    const std::scoped_lock lock(mutex());
+    if (keys().contains(key)) return InFlight(429, {});
+    if (static_cast<int>(keys().size()) >= limit) return InFlight(503, {});
+    keys().insert(key);
+    return InFlight(0, key);
+  }
+
+  int refused = 0;
+
+ private:
+  InFlight(int status, std::string key) : refused(status), m_key(std::move(key)) {}
+  static std::mutex& mutex() {
+    static std::mutex m;
+    return m;
+  }
+  static std::set<std::string>& keys() {
+    static std::set<std::string> k;
+    return k;
+  }
+  std::string m_key;
+};
+
+// Saves a moment under the first free name of its second (never replacing one, so two
+// at once cannot mix), unless the camera has k_max_saved_moments already; its name.
+Result<std::string> save_moment(const fs::path& dir, const LocalTime& time, std::string_view format,
+                                std::string_view bytes) {
+  std::size_t total = 0;
+  if (auto listed = list_moments(dir, 0, &total); !listed) {
+    return std::unexpected(listed.error());
+  }
+  if (total >= k_max_saved_moments) {
+    return fail(ErrorKind::unavailable, std::to_string(total) + " moments are kept already (" +
+                                            std::to_string(k_max_saved_moments) +
+                                            " at most): delete some from " + dir.string());
+  }
+  for (int number = 1; number <= k_max_moment_number; ++number) {
+    const std::string name = moment_file_name(time, format, number);
+    auto written = write_new_file_atomically(dir / name, bytes);
+    if (written) return name;
+    if (written.error().kind != ErrorKind::invalid_argument) {
+      return std::unexpected(written.error());
+    }
+  }
+  return fail(ErrorKind::unavailable, "no free name for a moment in that second");
 }
 
 }  // namespace
@@ -172,8 +238,26 @@ Result<MomentRequest> MediaHandler::parse_moment(const Request& request, std::st
 }
 
 Response MediaHandler::moment(const Request& request, std::string_view format) {
+  // Making a moment saves it: HEAD (link checkers, previews) may not.
+  if (request.method == "HEAD") {
+    Response refused = text_response(405, "a moment is made and saved by GET only");
+    refused.header("Allow", "GET");
+    return refused;
+  }
   auto req = parse_moment(request, format);
   if (!req) return error_response(req.error());
+  // One moment per camera and format at a time, and at most half the threads waiting.
+  const std::string key = req->camera.name + "/" + std::string(format);
+  const auto slot = InFlight::take(key, std::max(1, m_export.access().config().web_threads / 2));
+  if (slot.refused != 0) {
+    Response busy = text_response(
+        slot.refused, slot.refused == 429
+                          ? "a " + std::string(format) + " moment of camera " + req->camera.name +
+                                " is being made; ask again when it is done"
+                          : std::string("too many moments are being made; ask again shortly"));
+    busy.header("Retry-After", std::to_string(req->length_s + req->delay_s));
+    return busy;
+  }
   const Config& config = m_export.access().config();
   auto zone = TimeZone::load(req->camera.time_zone);
   if (!zone) return error_response(zone.error());
@@ -192,11 +276,10 @@ Response MediaHandler::moment(const Request& request, std::string_view format) {
   Result<ExportPlan> plan = fail(ErrorKind::not_found, "nothing recorded");
   for (;;) {
     plan = m_export.plan(range);
-    // The footage reaches the end, by the catalog's times and by the clock: a segment
-    // closed before the end cannot hold it, whatever its times say.
-    const bool complete = plan && !plan->pieces.empty() &&
-                          plan->pieces.back().end_us >= range.to - k_moment_slack_us &&
-                          plan->pieces.back().closed_us >= range.to;
+    // The footage reaches the end by the catalog's times, as for playlists and exports
+    // (a segment is in the catalog only once it is closed).
+    const bool complete =
+        plan && !plan->pieces.empty() && plan->pieces.back().end_us >= range.to - k_moment_slack_us;
     if (complete || (!plan && plan.error().kind != ErrorKind::not_found) ||
         std::chrono::steady_clock::now() >= deadline) {
       break;
@@ -239,14 +322,16 @@ Response MediaHandler::moment(const Request& request, std::string_view format) {
     bytes = std::move(*gif);
   }
 
-  const std::string name = moment_file_name(zone->to_local(asked), format);
+  auto stored = save_moment(*camera_dir / k_moments_dir, zone->to_local(asked), format, bytes);
+  const std::string name =
+      stored ? *stored : moment_file_name(zone->to_local(asked), format);  // for the download
   Response out;
   out.header("Content-Type", format == "gif" ? "image/gif" : "video/mp4");
   out.header("Content-Disposition", "inline; filename=\"" + req->camera.name + "_" + name + "\"");
   out.header("Cache-Control", "no-store");
   out.header("X-Content-Type-Options", "nosniff");
   std::string saved = "saved " + std::string(k_moments_dir) + "/" + name;
-  if (auto stored = write_file_atomically(*camera_dir / k_moments_dir / name, bytes); stored) {
+  if (stored) {
     out.header("Content-Location",
                camera_url_prefix(config, req->camera) + std::string(k_moments_dir) + "/" + name);
   } else {

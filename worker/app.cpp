@@ -34,9 +34,9 @@ int fail_with(const Error& error) {
 // Set by SIGINT/SIGTERM during --convert-now or --timelapse-now: the conversion stops
 // between frames and the day gets its state back, the timelapse's .part is removed (a
 // lock-free atomic store is signal-safe).
-std::atomic<bool> g_convert_stop{false};
+std::atomic<bool> g_cli_job_stop{false};
 
-extern "C" void stop_conversion(int /*signal*/) { g_convert_stop.store(true); }
+extern "C" void stop_cli_job(int /*signal*/) { g_cli_job_stop.store(true); }
 
 // --once: one pass of each job, in the order that lets the next one act on the
 // previous one's result, then the exit status: 0 when everything is done, 1 when a pass
@@ -147,9 +147,9 @@ int run_convert_now(const Config& config, std::string_view date_text, std::strin
   options.preset = config.convert_preset;
   options.crf = config.convert_crf;
   options.x265_params = config.convert_x265_params;
-  options.stop = &g_convert_stop;
-  (void)std::signal(SIGINT, stop_conversion);
-  (void)std::signal(SIGTERM, stop_conversion);
+  options.stop = &g_cli_job_stop;
+  (void)std::signal(SIGINT, stop_cli_job);
+  (void)std::signal(SIGTERM, stop_cli_job);
   std::size_t converted = 0;
   for (const Camera& cam : indexer.cameras()) {
     if (!camera.empty() && cam.name != camera) continue;
@@ -183,11 +183,11 @@ int run_convert_now(const Config& config, std::string_view date_text, std::strin
       auto after = catalog->find_day(cam.id, *date);
       if (after && *after && (*after)->state == DayState::converting) {
         (void)catalog->set_day_state(cam.id, *date, before);
-        if (!g_convert_stop.load() && before != DayState::converting) {
+        if (!g_cli_job_stop.load() && before != DayState::converting) {
           (void)catalog->put_conversion_failure(cam.id, *date, done.error().message);
         }
       }
-      if (g_convert_stop.load()) {
+      if (g_cli_job_stop.load()) {
         return fail_with(Error{ErrorKind::unavailable, what + " conversion abandoned: stopped"});
       }
       return fail_with(done.error().context(what + " conversion"));
@@ -212,9 +212,9 @@ int run_timelapse_now(const Config& config, std::string_view date_text, std::str
   // The day as it is on disk now (segments that arrived since the last run).
   if (auto indexed = indexer.reindex(false); !indexed) return fail_with(indexed.error());
   TimelapseOptions options = timelapse_options(config);
-  options.stop = &g_convert_stop;
-  (void)std::signal(SIGINT, stop_conversion);
-  (void)std::signal(SIGTERM, stop_conversion);
+  options.stop = &g_cli_job_stop;
+  (void)std::signal(SIGINT, stop_cli_job);
+  (void)std::signal(SIGTERM, stop_cli_job);
   std::size_t made = 0;
   for (const Camera& cam : indexer.cameras()) {
     if (!camera.empty() && cam.name != camera) continue;
@@ -231,7 +231,7 @@ int run_timelapse_now(const Config& config, std::string_view date_text, std::str
     // is closed and has newer segments).
     auto done = make_day_timelapse(*catalog, cam, **day, options);
     if (!done) {
-      if (g_convert_stop.load()) {
+      if (g_cli_job_stop.load()) {
         return fail_with(Error{
             ErrorKind::unavailable,
             "cam=" + cam.name + " timelapse of " + std::string(date_text) + " abandoned: stopped"});

@@ -1,6 +1,7 @@
 #include "worker/converter.hpp"
 
 #include "core/av.hpp"
+#include "core/files.hpp"
 #include "core/log.hpp"
 #include "core/unique_fd.hpp"
 #include "worker/hevc_encoder.hpp"
@@ -29,18 +30,6 @@ namespace {
 constexpr AVRational k_micros{1, 1'000'000};
 constexpr AVRational k_time_base = HevcEncoder::k_time_base;
 constexpr std::int64_t k_duration_tolerance_us = 1'000'000;
-
-Error errno_error(const std::string& what) {
-  return Error{ErrorKind::unavailable, what + ": " + std::strerror(errno)};
-}
-
-Result<void> fsync_path(const std::filesystem::path& path, bool directory) {
-  const UniqueFd fd(
-      ::open(path.c_str(), (directory ? O_RDONLY | O_DIRECTORY : O_RDONLY) | O_CLOEXEC));
-  if (!fd.valid()) return std::unexpected(errno_error("open " + path.string()));
-  if (::fsync(fd.get()) != 0) return std::unexpected(errno_error("fsync " + path.string()));
-  return {};
-}
 
 void remove_quietly(const std::filesystem::path& path) {
   std::error_code ec;

@@ -1,5 +1,6 @@
 #include "worker/sha512.hpp"
 
+#include "core/files.hpp"
 #include "core/unique_fd.hpp"
 
 #include <fcntl.h>
@@ -18,10 +19,6 @@ namespace cctv::worker {
 
 namespace {
 
-Error errno_error(const std::string& what) {
-  return Error{ErrorKind::unavailable, what + ": " + std::strerror(errno)};
-}
-
 Result<void> write_all(int fd, std::string_view data, const std::string& what) {
   while (!data.empty()) {
     const ssize_t n = ::write(fd, data.data(), data.size());
@@ -31,13 +28,6 @@ Result<void> write_all(int fd, std::string_view data, const std::string& what) {
     }
     data.remove_prefix(static_cast<std::size_t>(n));
   }
-  return {};
-}
-
-Result<void> fsync_directory(const std::filesystem::path& dir) {
-  const UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (!fd.valid()) return std::unexpected(errno_error("open " + dir.string()));
-  if (::fsync(fd.get()) != 0) return std::unexpected(errno_error("fsync " + dir.string()));
   return {};
 }
 
@@ -126,7 +116,7 @@ Result<std::string> write_sha512sum(const std::filesystem::path& file) {
     return std::unexpected(errno_error("rename " + tmp.string()));
   }
   const std::filesystem::path dir = file.has_parent_path() ? file.parent_path() : ".";
-  CCTV_TRY(fsync_directory(dir));
+  CCTV_TRY(fsync_path(dir, true));
   return digest;
 }
 

@@ -70,11 +70,6 @@ Result<std::string> thumbnail_of(AVFormatContext* input, const ThumbnailOptions&
   return fail(ErrorKind::data_loss, "no decodable keyframe (" + problem + ")");
 }
 
-Error errno_error(const std::string& what) {
-  return Error{errno == ENOENT ? ErrorKind::not_found : ErrorKind::unavailable,
-               what + ": " + std::strerror(errno)};
-}
-
 // Reads `length` bytes at `offset` of `file` onto the end of `out`.
 Result<void> read_range(std::ifstream& file, std::int64_t offset, std::int64_t length,
                         std::string& out) {

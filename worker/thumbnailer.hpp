@@ -6,8 +6,8 @@
 // (see docs/worker.md, "Thumbnails").
 #pragma once
 
-#include "core/atomic_file.hpp"
 #include "core/error.hpp"
+#include "core/files.hpp"
 
 #include <atomic>
 #include <cstdint>

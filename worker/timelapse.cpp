@@ -1,6 +1,7 @@
 #include "worker/timelapse.hpp"
 
 #include "core/av.hpp"
+#include "core/files.hpp"
 #include "core/log.hpp"
 #include "core/picture.hpp"
 #include "core/unique_fd.hpp"
@@ -11,6 +12,7 @@ extern "C" {
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -28,19 +30,6 @@ constexpr AVRational k_micros{1, 1'000'000};
 
 bool stopping(const TimelapseOptions& options) {
   return options.stop != nullptr && options.stop->load();
-}
-
-Error errno_error(const std::string& what) {
-  return Error{errno == ENOENT ? ErrorKind::not_found : ErrorKind::unavailable,
-               what + ": " + std::strerror(errno)};
-}
-
-Result<void> fsync_path(const fs::path& path, bool directory) {
-  const UniqueFd fd(
-      ::open(path.c_str(), (directory ? O_RDONLY | O_DIRECTORY : O_RDONLY) | O_CLOEXEC));
-  if (!fd.valid()) return std::unexpected(errno_error("open " + path.string()));
-  if (::fsync(fd.get()) != 0) return std::unexpected(errno_error("fsync " + path.string()));
-  return {};
 }
 
 // Removes the .part unless the file was published.
@@ -84,6 +73,14 @@ Result<UniqueFd> claim_part(const fs::path& part) {
     return std::unexpected(errno_error("create " + part.string()));
   }
   if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) return busy();
+  // Between our create and our lock another process may have taken the file for a
+  // leftover, unlinked it and made its own: then ours is no longer the one at `part`.
+  struct stat ours {};
+  struct stat there {};
+  if (::fstat(fd.get(), &ours) != 0 || ::stat(part.c_str(), &there) != 0 ||
+      ours.st_ino != there.st_ino || ours.st_dev != there.st_dev) {
+    return busy();
+  }
   return fd;
 }
 

@@ -1,6 +1,7 @@
 #include "worker/timelapse_module.hpp"
 
 #include "core/av.hpp"
+#include "core/files.hpp"
 #include "core/log.hpp"
 #include "worker/priority.hpp"
 
@@ -20,20 +21,7 @@ constexpr auto k_poll = std::chrono::minutes(1);
 constexpr std::int64_t k_minute_us = 60 * k_micros_per_second;
 constexpr std::int64_t k_max_retry_us = k_minute_us * 60 * 6;
 
-UtcMicros wall_now() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 bool stopping(const std::atomic<bool>* stop) { return stop != nullptr && stop->load(); }
-
-// The modification time of a file, nullopt when it is not there.
-std::optional<std::int64_t> mtime_ns(const fs::path& path) {
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) return std::nullopt;
-  return std::int64_t{st.st_mtim.tv_sec} * 1'000'000'000 + st.st_mtim.tv_nsec;
-}
 
 std::string seconds_text(double seconds) {
   std::array<char, 32> buf{};
@@ -98,7 +86,7 @@ Result<TimelapseStats> make_day_timelapse(Catalog& catalog, const Camera& camera
 
 Result<bool> TimelapsePass::needs_work(Catalog& catalog, const Camera& camera, const DayRow& day,
                                        const Key& key, UtcMicros now) {
-  const auto have = mtime_ns(timelapse_path(camera.day_path(day.date)));
+  const auto have = file_mtime_ns(timelapse_path(camera.day_path(day.date)));
   if (auto done = m_done.find(key); done != m_done.end()) {
     if (done->second == day.version && have) return false;
     m_done.erase(done);
@@ -137,7 +125,7 @@ Result<TimelapsePassStats> TimelapsePass::run(Catalog& catalog, UtcMicros now,
     for (DayRow& day : *days) {
       if (day.state == DayState::archived) {
         // Only in S3: nothing to read here; counted for one line.
-        if (!mtime_ns(timelapse_path(cam.day_path(day.date)))) ++stats.remote;
+        if (!file_mtime_ns(timelapse_path(cam.day_path(day.date)))) ++stats.remote;
         continue;
       }
       if (is_timelapse_state(day.state)) entries.push_back(Entry{&cam, std::move(day)});
@@ -221,7 +209,7 @@ void TimelapseModule::run() {
     return;
   }
   while (!m_stop) {
-    auto pass = m_pass.run(*catalog, wall_now(), &m_stop);
+    auto pass = m_pass.run(*catalog, utc_now(), &m_stop);
     if (!pass) {
       log::warning("timelapse: " + pass.error().message);
     } else {

@@ -216,6 +216,8 @@ class Export(harness.SiteTestCase):
             self.assertEqual(hdrs.get("content-length"), str(size))  # known by now
             self.assertEqual(hdrs.get("etag"), tag)
             self.assertEqual(self.probe(out)["streams"][0]["codec_name"], codec)
+            status, _, out, _, _ = self.fetch(path, headers={"If-None-Match": tag})
+            self.assertEqual((status, os.path.getsize(out)), (304, 0))
             cut = size // 3
             parts = []
             for rng, first, last in (("bytes=0-%d" % cut, 0, cut),

@@ -232,7 +232,9 @@ class TimelapseDaemon(TimelapseCase):
         before = log.count("timelapse of %s" % day(-2))
         self.stack.start_worker()
         deadline = time.monotonic() + 60
-        while os.path.getmtime(wanted[0]) < newer and time.monotonic() < deadline:
+        # Until its log line is out (written after the file is renamed into place).
+        while (self.worker_log().count("timelapse of %s" % day(-2)) < before + 1
+               and time.monotonic() < deadline):
             time.sleep(0.2)
         self.assertGreater(os.path.getmtime(wanted[0]), newer, self.worker_log()[-3000:])
         self.assertTimelapse(wanted[0])

@@ -16,6 +16,7 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <thread>
 
 using namespace cctv;
 using namespace cctv::test;
@@ -186,8 +187,7 @@ BOOST_AUTO_TEST_CASE(moment_without_footage_is_404_after_the_wait) {
 
 BOOST_AUTO_TEST_CASE(moment_mp4_and_gif_are_answered_saved_and_listed) {
   Archive a;
-  // Two segments, 5 s before now to a second after it (the catalog says so, and the newer
-  // was closed after now).
+  // Two segments in the catalog, from 5 s before now to a second after it.
   const UtcMicros now = utc_now();
   a.put((now / k_second - 5) * k_second, (now - 2 * k_second) * 1000);
   a.put((now / k_second - 2) * k_second, (now + 5 * k_second) * 1000);
@@ -222,6 +222,65 @@ BOOST_AUTO_TEST_CASE(moment_mp4_and_gif_are_answered_saved_and_listed) {
                  listed[1].time.minute * 60 + listed[1].time.second);
 }
 
+BOOST_AUTO_TEST_CASE(moments_of_one_second_keep_their_own_files) {
+  Archive a;
+  const UtcMicros now = utc_now();
+  a.put((now / k_second - 5) * k_second, (now - 2 * k_second) * 1000);
+  a.put((now / k_second - 2) * k_second, (now + 60 * k_second) * 1000);
+  MediaHandler handler(a.config);
+  handler.moment_wait = std::chrono::milliseconds(0);
+  // The names of the second they are asked in: the first free one each time.
+  const fs::path dir = a.root / "front" / k_moments_dir;
+  const LocalTime t = TimeZone::utc().to_local(utc_now());
+  fs::create_directories(dir);
+  for (int number : {1, 2}) write_file(dir / moment_file_name(t, "mp4", number), "older");
+  const Response r = handler.handle(get("moment.mp4?camera=front&length=5&delay=0"));
+  BOOST_TEST_REQUIRE(r.status == 200, body(r));
+  const std::string location = header(r, "Content-Location");
+  // Asked in the same second: -3; a second later: its own plain name.
+  const auto saved = parse_moment_name(fs::path(location).filename().string());
+  BOOST_TEST_REQUIRE(saved.has_value(), location);
+  const bool same_second = saved->time.second == t.second;
+  BOOST_TEST(saved->number == (same_second ? 3 : 1), location);
+  // The older files are untouched, and nothing temporary is left.
+  for (int number : {1, 2}) {
+    std::ifstream in(dir / moment_file_name(t, "mp4", number));
+    std::string text;
+    in >> text;
+    BOOST_TEST(text == "older");
+  }
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    BOOST_TEST(!entry.path().filename().string().starts_with("."), entry.path());
+  }
+}
+
+BOOST_AUTO_TEST_CASE(one_moment_per_camera_and_format_at_a_time_and_no_head) {
+  Archive a;
+  const UtcMicros now = utc_now();
+  a.put((now / k_second - 2) * k_second, (now + 60 * k_second) * 1000);
+  Request head = get("moment.gif?camera=front&length=5&delay=0");
+  head.method = "HEAD";
+  MediaHandler handler(a.config);
+  const Response refused = handler.handle(head);
+  BOOST_TEST(refused.status == 405);
+  BOOST_TEST(header(refused, "Allow") == "GET");
+  BOOST_TEST(!fs::exists(a.root / "front" / k_moments_dir));
+
+  // A moment waiting for its 2 s delay in another thread (its own handler, as the
+  // server gives each thread one).
+  Response first;
+  std::thread other([&] {
+    MediaHandler mine(a.config);
+    first = mine.handle(get("moment.mp4?camera=front&length=5&delay=2"));
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  const Response busy = handler.handle(get("moment.mp4?camera=front&length=5&delay=0"));
+  other.join();
+  BOOST_TEST(busy.status == 429, body(busy));
+  BOOST_TEST(header(busy, "Retry-After") == "5");
+  BOOST_TEST(first.status == 200, body(first));
+}
+
 BOOST_AUTO_TEST_CASE(gif_of_an_mp4) {
   TempDir dir;
   const fs::path mp4 = dir.path() / "clip.mp4";
@@ -247,6 +306,18 @@ BOOST_AUTO_TEST_CASE(gif_of_an_mp4) {
   gif = mp4_to_gif(bytes, GifOptions{.width = 4000, .fps = 5}, &stats);
   BOOST_TEST_REQUIRE(gif.has_value());
   BOOST_TEST(stats.width == 640);
+  // Non-square pixels (2:1): the GIF shows the picture as a player would, square-pixelled.
+  const fs::path wide = dir.path() / "wide.mp4";
+  run("ffmpeg -nostdin -v error -y -f lavfi -i testsrc2=size=320x360:rate=25 -t 1 -vf setsar=2 "
+      "-c:v libx264 -preset ultrafast '" +
+      wide.string() + "'");
+  std::string wide_bytes(fs::file_size(wide), '\0');
+  std::ifstream(wide, std::ios::binary)
+      .read(wide_bytes.data(), static_cast<std::streamsize>(wide_bytes.size()));
+  gif = mp4_to_gif(wide_bytes, GifOptions{.width = 480, .fps = 5}, &stats);
+  BOOST_TEST_REQUIRE(gif.has_value());
+  BOOST_TEST(stats.width == 480);
+  BOOST_TEST(stats.height == 270);  // 640x360 shown, scaled to 480 wide
   // Not a video: an error, not a crash.
   auto bad = mp4_to_gif("garbage", GifOptions{});
   BOOST_TEST_REQUIRE(!bad.has_value());
@@ -260,8 +331,17 @@ BOOST_AUTO_TEST_CASE(moment_names) {
   BOOST_REQUIRE(parsed);
   BOOST_TEST(parsed->format == "mp4");
   BOOST_TEST((parsed->time.hour == 9 && parsed->time.minute == 5 && parsed->time.second == 7));
+  BOOST_TEST(moment_file_name(t, "mp4", 2) == "moment_2026-11-21_090507-2.mp4");
+  parsed = parse_moment_name("moment_2026-11-21_090507-12.gif");
+  BOOST_REQUIRE(parsed);
+  BOOST_TEST(parsed->number == 12);
+  BOOST_TEST(parsed->name == "moment_2026-11-21_090507-12.gif");
   for (const char* bad :
        {"moment_2026-11-21_090507.mp4.part", ".moment_2026-11-21_090507.mp4",
+        ".moment_2026-11-21_090507.mp4.a1B2c3.part", "moment_2026-11-21_090507-1.mp4",
+        "moment_2026-11-21_090507-0.mp4", "moment_2026-11-21_090507-02.mp4",
+        "moment_2026-11-21_090507-100.mp4", "moment_2026-11-21_090507-.mp4",
+        "moment_2026-11-21_090507x2.mp4", "moment_2026-11-21_090507.mp4.mp4",
         "moment_2026-13-21_090507.mp4", "moment_2026-11-21_250507.mp4",
         "moment_2026-11-21_090507.avi", "moment_2026-11-21-090507.mp4", "video_090507.ts"}) {
     BOOST_TEST(!parse_moment_name(bad), bad);
