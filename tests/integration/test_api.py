@@ -15,7 +15,8 @@ EXPECTED_KEYS = {
     "camera": {"name", "timeZone", "days", "firstDate", "lastDate", "bytes", "recordedSeconds",
                "daysUrl"},
     "day": {"date", "state", "recordedSeconds", "gaps", "gapSeconds", "bytes", "pieces",
-            "firstStart", "lastEnd", "conversionFailures", "playlistUrl", "segmentsUrl"},
+            "firstStart", "lastEnd", "conversionFailures", "playlistUrl", "timelapseUrl",
+            "segmentsUrl"},
     "segment": {"start", "duration", "url", "name", "bytes", "codec"},
 }
 
@@ -91,10 +92,41 @@ class Api(harness.SiteTestCase):
             self.assertEqual(d["firstStart"], iso(placed[0].start), date)
             code, _, _ = self.get(d["playlistUrl"])
             self.assertEqual(code, 200, d["playlistUrl"])
+            # No worker daemon here: no timelapse yet (test_timelapse.py covers the URL).
+            self.assertIsNone(d["timelapseUrl"], date)
         self.assertEqual(days[day(-3)]["gaps"], len(harness.expected_breaks(
             self.archive.day_segments("front", day(-3)))))
         self.assertEqual(days[day(-3)]["gaps"], 1)
         self.assertEqual(days[day(-2)]["gaps"], 0)
+
+    def test_moments_json(self):
+        # The directory is the list: only exact moment names, newest first.
+        moments = os.path.join(self.root, "cam2", "moments")
+        os.makedirs(moments, exist_ok=True)
+        for name in ("moment_2026-11-20_101500.mp4", "moment_2026-11-20_101500-2.mp4",
+                     "moment_2026-11-21_090000.gif", ".moment_2026-11-21_090001.gif.x.part",
+                     "notes.txt"):
+            with open(os.path.join(moments, name), "wb") as f:
+                f.write(b"x" * 7)
+        j = self.json("/api/1/cameras/back/moments.json")
+        self.assertEqual(j["camera"], "back")
+        self.assertEqual([(m["time"], m["format"], m["bytes"], m["url"]) for m in j["moments"]],
+                         [("2026-11-21T09:00:00.000Z", "gif", 7,
+                           "/cam2/moments/moment_2026-11-21_090000.gif"),
+                          ("2026-11-20T10:15:00.000Z", "mp4", 7,
+                           "/cam2/moments/moment_2026-11-20_101500-2.mp4"),
+                          ("2026-11-20T10:15:00.000Z", "mp4", 7,
+                           "/cam2/moments/moment_2026-11-20_101500.mp4")])
+        for m in j["moments"]:
+            code, _, body = self.get(m["url"])
+            self.assertEqual((code, body), (200, b"x" * 7), m["url"])
+        for other in ("notes.txt", ".moment_2026-11-21_090001.gif.x.part"):
+            code, _, _ = self.get("/cam2/moments/" + other)
+            self.assertEqual(code, 404, other)  # nginx serves exact moment names only
+        self.assertEqual(self.json("/api/1/cameras/front/moments.json")["moments"], [])
+        code, hdrs, body = self.get("/api/1/cameras/nope/moments.json")
+        self.assertEqual(code, 404)
+        self.assertEqual(json.loads(body)["error"]["status"], 404)
 
     def test_segments_json_points_at_the_files(self):
         date = day(-3)
