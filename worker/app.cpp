@@ -19,6 +19,7 @@
 #include <atomic>
 #include <csignal>
 #include <cstdio>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -134,7 +135,14 @@ int run(int argc, char** argv) {
   return options->reindex ? run_reindex(*config) : run_daemon(*config);
 }
 
-int run_convert_now(const Config& config, std::string_view date_text, std::string_view camera) {
+// The frame of --convert-now and --timelapse-now: the catalog brought up to date with
+// the disk, SIGINT/SIGTERM to stop between frames, then `job` for the day `date_text` of
+// every camera that has it (of `camera` only, when named: then it must have it).
+using DayJob =
+    std::function<Result<void>(Catalog&, const Camera&, const DayRow&, const std::string& what)>;
+
+int run_day_job(const Config& config, std::string_view date_text, std::string_view camera,
+                const DayJob& job) {
   const auto date = parse_date(date_text);
   if (!date) return fail_with(Error{ErrorKind::invalid_argument, "bad date"});
   auto catalog = Catalog::open_writable(config.catalog_path);
@@ -143,14 +151,9 @@ int run_convert_now(const Config& config, std::string_view date_text, std::strin
   if (auto loaded = indexer.load_cameras(); !loaded) return fail_with(loaded.error());
   // The day as it is on disk now (segments that arrived since the last run).
   if (auto indexed = indexer.reindex(false); !indexed) return fail_with(indexed.error());
-  ConvertOptions options;
-  options.preset = config.convert_preset;
-  options.crf = config.convert_crf;
-  options.x265_params = config.convert_x265_params;
-  options.stop = &g_cli_job_stop;
   (void)std::signal(SIGINT, stop_cli_job);
   (void)std::signal(SIGTERM, stop_cli_job);
-  std::size_t converted = 0;
+  std::size_t done = 0;
   for (const Camera& cam : indexer.cameras()) {
     if (!camera.empty() && cam.name != camera) continue;
     auto day = catalog->find_day(cam.id, *date);
@@ -162,39 +165,13 @@ int run_convert_now(const Config& config, std::string_view date_text, std::strin
       }
       continue;
     }
-    const DayState before = (*day)->state;
-    const std::string what = "cam=" + cam.name + " " + std::string(date_text);
-    if (before == DayState::converted) {
-      return fail_with(Error{ErrorKind::invalid_argument, what + " is already converted"});
+    if (auto ran = job(*catalog, cam, **day, "cam=" + cam.name + " " + std::string(date_text));
+        !ran) {
+      return fail_with(ran.error());
     }
-    // `converting` while it is encoded, as the scheduler does: the index page shows it,
-    // and the daemon's indexer and scheduler leave the day alone meanwhile. A day that
-    // is `converting` already (the daemon's conversion, or a crash's leftover) is
-    // converted all the same.
-    if (auto set = catalog->set_day_state(cam.id, *date, DayState::converting); !set) {
-      return fail_with(set.error());
-    }
-    log::info(what + " converting");
-    auto done = convert_day(*catalog, cam.id, cam.day_path(*date), *date, options);
-    if (!done) {
-      // The day gets its state back unless someone else (the daemon) finished it
-      // meanwhile. A failure is counted, as the scheduler counts it (the index page shows
-      // it), unless the conversion was stopped or the day was the daemon's already.
-      auto after = catalog->find_day(cam.id, *date);
-      if (after && *after && (*after)->state == DayState::converting) {
-        (void)catalog->set_day_state(cam.id, *date, before);
-        if (!g_cli_job_stop.load() && before != DayState::converting) {
-          (void)catalog->put_conversion_failure(cam.id, *date, done.error().message);
-        }
-      }
-      if (g_cli_job_stop.load()) {
-        return fail_with(Error{ErrorKind::unavailable, what + " conversion abandoned: stopped"});
-      }
-      return fail_with(done.error().context(what + " conversion"));
-    }
-    ++converted;
+    ++done;
   }
-  if (converted == 0) {
+  if (done == 0) {
     return fail_with(Error{ErrorKind::not_found, camera.empty()
                                                      ? "no camera has day " + std::string(date_text)
                                                      : "no camera " + std::string(camera)});
@@ -202,50 +179,58 @@ int run_convert_now(const Config& config, std::string_view date_text, std::strin
   return k_exit_ok;
 }
 
+int run_convert_now(const Config& config, std::string_view date_text, std::string_view camera) {
+  ConvertOptions options;
+  options.preset = config.convert_preset;
+  options.crf = config.convert_crf;
+  options.x265_params = config.convert_x265_params;
+  options.stop = &g_cli_job_stop;
+  return run_day_job(
+      config, date_text, camera,
+      [&](Catalog& catalog, const Camera& cam, const DayRow& day,
+          const std::string& what) -> Result<void> {
+        const DayState before = day.state;
+        if (before == DayState::converted) {
+          return fail(ErrorKind::invalid_argument, what + " is already converted");
+        }
+        // `converting` while it is encoded, as the scheduler does: the index page shows it,
+        // and the daemon's indexer and scheduler leave the day alone meanwhile. A day that
+        // is `converting` already (the daemon's conversion, or a crash's leftover) is
+        // converted all the same.
+        CCTV_TRY(catalog.set_day_state(cam.id, day.date, DayState::converting));
+        log::info(what + " converting");
+        auto done = convert_day(catalog, cam.id, cam.day_path(day.date), day.date, options);
+        if (done) return {};
+        // The day gets its state back unless someone else (the daemon) finished it
+        // meanwhile. A failure is counted, as the scheduler counts it (the index page shows
+        // it), unless the conversion was stopped or the day was the daemon's already.
+        auto after = catalog.find_day(cam.id, day.date);
+        if (after && *after && (*after)->state == DayState::converting) {
+          (void)catalog.set_day_state(cam.id, day.date, before);
+          if (!g_cli_job_stop.load() && before != DayState::converting) {
+            (void)catalog.put_conversion_failure(cam.id, day.date, done.error().message);
+          }
+        }
+        if (g_cli_job_stop.load()) {
+          return fail(ErrorKind::unavailable, what + " conversion abandoned: stopped");
+        }
+        return std::unexpected(done.error().context(what + " conversion"));
+      });
+}
+
 int run_timelapse_now(const Config& config, std::string_view date_text, std::string_view camera) {
-  const auto date = parse_date(date_text);
-  if (!date) return fail_with(Error{ErrorKind::invalid_argument, "bad date"});
-  auto catalog = Catalog::open_writable(config.catalog_path);
-  if (!catalog) return fail_with(catalog.error());
-  Indexer indexer(config, *catalog);
-  if (auto loaded = indexer.load_cameras(); !loaded) return fail_with(loaded.error());
-  // The day as it is on disk now (segments that arrived since the last run).
-  if (auto indexed = indexer.reindex(false); !indexed) return fail_with(indexed.error());
   TimelapseOptions options = timelapse_options(config);
   options.stop = &g_cli_job_stop;
-  (void)std::signal(SIGINT, stop_cli_job);
-  (void)std::signal(SIGTERM, stop_cli_job);
-  std::size_t made = 0;
-  for (const Camera& cam : indexer.cameras()) {
-    if (!camera.empty() && cam.name != camera) continue;
-    auto day = catalog->find_day(cam.id, *date);
-    if (!day) return fail_with(day.error());
-    if (!*day) {
-      if (!camera.empty()) {
-        return fail_with(Error{ErrorKind::not_found,
-                               "cam=" + cam.name + " has no day " + std::string(date_text)});
-      }
-      continue;
-    }
-    // Whatever the day's state (today's too: the daemon makes it again once the day
-    // is closed and has newer segments).
-    auto done = make_day_timelapse(*catalog, cam, **day, options);
-    if (!done) {
-      if (g_cli_job_stop.load()) {
-        return fail_with(Error{
-            ErrorKind::unavailable,
-            "cam=" + cam.name + " timelapse of " + std::string(date_text) + " abandoned: stopped"});
-      }
-      return fail_with(done.error());
-    }
-    ++made;
-  }
-  if (made == 0) {
-    return fail_with(Error{ErrorKind::not_found, camera.empty()
-                                                     ? "no camera has day " + std::string(date_text)
-                                                     : "no camera " + std::string(camera)});
-  }
-  return k_exit_ok;
+  return run_day_job(config, date_text, camera,
+                     [&](Catalog& catalog, const Camera& cam, const DayRow& day,
+                         const std::string& what) -> Result<void> {
+                       // Whatever the day's state (today's too: the daemon makes it again once the
+                       // day is closed and has newer segments).
+                       auto done = make_day_timelapse(catalog, cam, day, options);
+                       if (done) return {};
+                       if (!g_cli_job_stop.load()) return std::unexpected(done.error());
+                       return fail(ErrorKind::unavailable, what + " timelapse abandoned: stopped");
+                     });
 }
 
 int run_reindex(const Config& config) {
