@@ -58,8 +58,6 @@ Result<CodecContext> open_decoder(const AVStream& stream, int threads) {
 }
 
 Result<Frame> scale_frame(const AVFrame& src, int width, AVPixelFormat format, AVColorRange range) {
-  bool full_range = src.color_range == AVCOL_RANGE_JPEG;
-  const AVPixelFormat src_format = plain_format(static_cast<AVPixelFormat>(src.format), full_range);
   double display_width = src.width;
   if (src.sample_aspect_ratio.num > 0 && src.sample_aspect_ratio.den > 0) {
     display_width *= av_q2d(src.sample_aspect_ratio);
@@ -67,8 +65,15 @@ Result<Frame> scale_frame(const AVFrame& src, int width, AVPixelFormat format, A
   const int dst_w = std::max(2, std::min(width, static_cast<int>(display_width)) & ~1);
   const int dst_h =
       std::max(2, static_cast<int>(std::lround(src.height * dst_w / display_width / 2)) * 2);
-  Scaler scaler(sws_getContext(src.width, src.height, src_format, dst_w, dst_h, format, SWS_BICUBIC,
-                               nullptr, nullptr, nullptr));
+  return scale_frame_to(src, dst_w, dst_h, format, range);
+}
+
+Result<Frame> scale_frame_to(const AVFrame& src, int width, int height, AVPixelFormat format,
+                             AVColorRange range) {
+  bool full_range = src.color_range == AVCOL_RANGE_JPEG;
+  const AVPixelFormat src_format = plain_format(static_cast<AVPixelFormat>(src.format), full_range);
+  Scaler scaler(sws_getContext(src.width, src.height, src_format, width, height, format,
+                               SWS_BICUBIC, nullptr, nullptr, nullptr));
   if (!scaler) {
     const char* name = av_get_pix_fmt_name(src_format);
     return fail(ErrorKind::data_loss,
@@ -80,8 +85,8 @@ Result<Frame> scale_frame(const AVFrame& src, int width, AVPixelFormat format, A
   auto dst = make_frame();
   if (!dst) return std::unexpected(dst.error());
   AVFrame* out = dst->get();
-  out->width = dst_w;
-  out->height = dst_h;
+  out->width = width;
+  out->height = height;
   out->format = format;
   out->color_range = range;
   if (const int rc = av_frame_get_buffer(out, 0); rc < 0) {

@@ -20,6 +20,9 @@ Result<CodecContext> open_decoder(const AVStream& stream, int threads = 1);
 // JPEG, AVCOL_RANGE_MPEG for video encoders).
 Result<Frame> scale_frame(const AVFrame& src, int width, AVPixelFormat format = AV_PIX_FMT_YUV420P,
                           AVColorRange range = AVCOL_RANGE_JPEG);
+// `src` scaled to exactly `width` x `height` (stretched if its aspect differs).
+Result<Frame> scale_frame_to(const AVFrame& src, int width, int height, AVPixelFormat format,
+                             AVColorRange range);
 
 // One JPEG of a full-range YUV 4:2:0 `frame`; `quality` is MJPEG's qscale, 2 (best) .. 31.
 Result<std::string> encode_jpeg(AVFrame& frame, int quality);

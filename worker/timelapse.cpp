@@ -5,10 +5,7 @@
 #include "core/log.hpp"
 #include "core/picture.hpp"
 #include "core/unique_fd.hpp"
-
-extern "C" {
-#include <libswscale/swscale.h>
-}
+#include "worker/timelapse_encoder.hpp"
 
 #include <fcntl.h>
 #include <sys/file.h>
@@ -18,7 +15,6 @@ extern "C" {
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <memory>
 #include <utility>
 
 namespace cctv::worker {
@@ -84,145 +80,6 @@ Result<UniqueFd> claim_part(const fs::path& part) {
   return fd;
 }
 
-struct SwsFree {
-  void operator()(SwsContext* context) const { sws_freeContext(context); }
-};
-
-// `frame` (yuv420p) stretched to exactly `width` x `height`: a day whose resolution
-// changes keeps the first one's.
-Result<av::Frame> fit(const AVFrame& frame, int width, int height) {
-  std::unique_ptr<SwsContext, SwsFree> scaler(
-      sws_getContext(frame.width, frame.height, AV_PIX_FMT_YUV420P, width, height,
-                     AV_PIX_FMT_YUV420P, SWS_BICUBIC, nullptr, nullptr, nullptr));
-  if (!scaler) return fail(ErrorKind::internal, "sws_getContext failed");
-  auto out = av::make_frame();
-  if (!out) return std::unexpected(out.error());
-  (*out)->width = width;
-  (*out)->height = height;
-  (*out)->format = AV_PIX_FMT_YUV420P;
-  (*out)->color_range = AVCOL_RANGE_MPEG;
-  if (const int rc = av_frame_get_buffer(out->get(), 0); rc < 0) {
-    return std::unexpected(av::error_from(rc, "frame buffer"));
-  }
-  sws_scale(scaler.get(), frame.data, frame.linesize, 0, frame.height, (*out)->data,
-            (*out)->linesize);
-  return out;
-}
-
-// libx264 into an MP4 (faststart); frames and packets in 1/fps, one tick per slot.
-class Encoder {
- public:
-  Encoder(fs::path file, const TimelapseOptions& options)
-      : m_file(std::move(file)), m_options(options) {}
-
-  [[nodiscard]] bool is_open() const { return static_cast<bool>(m_codec); }
-  [[nodiscard]] int width() const { return m_codec ? m_codec->width : 0; }
-  [[nodiscard]] int height() const { return m_codec ? m_codec->height : 0; }
-
-  Result<void> open(int width, int height) {
-    const AVCodec* codec = avcodec_find_encoder_by_name("libx264");
-    if (codec == nullptr) return fail(ErrorKind::unavailable, "encoder libx264 not available");
-    m_codec = av::CodecContext(avcodec_alloc_context3(codec));
-    if (!m_codec) return fail(ErrorKind::internal, "avcodec_alloc_context3: out of memory");
-    m_codec->width = width;
-    m_codec->height = height;
-    m_codec->pix_fmt = AV_PIX_FMT_YUV420P;
-    m_codec->color_range = AVCOL_RANGE_MPEG;
-    m_codec->sample_aspect_ratio = AVRational{1, 1};
-    m_codec->time_base = AVRational{1, m_options.fps};
-    m_codec->framerate = AVRational{m_options.fps, 1};
-    m_codec->gop_size = 2 * m_options.fps;  // a keyframe every 2 s of output: seeking
-    if (const int rc = avformat_alloc_output_context2(m_mux.out(), nullptr, "mp4", m_file.c_str());
-        rc < 0) {
-      return std::unexpected(av::error_from(rc, "MP4 muxer for " + m_file.string()));
-    }
-    if ((m_mux->oformat->flags & AVFMT_GLOBALHEADER) != 0) {
-      m_codec->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
-    }
-    av::Dictionary opts;
-    av_dict_set(opts.out(), "preset", m_options.preset.c_str(), 0);
-    av_dict_set(opts.out(), "crf", std::to_string(m_options.crf).c_str(), 0);
-    if (const int rc = avcodec_open2(m_codec.get(), codec, opts.out()); rc < 0) {
-      return std::unexpected(av::error_from(rc, "open libx264"));
-    }
-    AVStream* stream = avformat_new_stream(m_mux.get(), nullptr);
-    if (stream == nullptr) return fail(ErrorKind::internal, "avformat_new_stream failed");
-    if (const int rc = avcodec_parameters_from_context(stream->codecpar, m_codec.get()); rc < 0) {
-      return std::unexpected(av::error_from(rc, "stream parameters"));
-    }
-    stream->time_base = m_codec->time_base;
-    if (const int rc = avio_open(&m_mux->pb, m_file.c_str(), AVIO_FLAG_WRITE); rc < 0) {
-      return std::unexpected(av::error_from(rc, "create " + m_file.string()));
-    }
-    av::Dictionary mux_opts;
-    // The index (moov) first: browsers play it while it downloads.
-    av_dict_set(mux_opts.out(), "movflags", "+faststart", 0);
-    if (const int rc = avformat_write_header(m_mux.get(), mux_opts.out()); rc < 0) {
-      return std::unexpected(av::error_from(rc, "write the MP4 header of " + m_file.string()));
-    }
-    auto packet = av::make_packet();
-    if (!packet) return std::unexpected(packet.error());
-    m_packet = std::move(*packet);
-    return {};
-  }
-
-  // `picture` from slot `slot` on: the picture before it is repeated up to there (a
-  // constant 25 fps), this one until the next one's slot or the end (finish()).
-  Result<void> encode(av::Frame picture, std::int64_t slot) {
-    CCTV_TRY(repeat_held_until(slot));
-    m_held = std::move(picture);
-    m_next_pts = slot;
-    return {};
-  }
-
-  // The last picture up to `end_slot`, then the encoder's flush and the MP4's trailer.
-  Result<void> finish(std::int64_t end_slot) {
-    CCTV_TRY(repeat_held_until(end_slot));
-    CCTV_TRY(send(nullptr));
-    if (const int rc = av_write_trailer(m_mux.get()); rc < 0) {
-      return std::unexpected(av::error_from(rc, "finish " + m_file.string()));
-    }
-    m_mux.reset();  // closes the file
-    return {};
-  }
-
- private:
-  Result<void> repeat_held_until(std::int64_t slot) {
-    if (!m_held) return {};
-    for (; m_next_pts < slot; ++m_next_pts) {
-      m_held->pts = m_next_pts;
-      m_held->pict_type = AV_PICTURE_TYPE_NONE;
-      CCTV_TRY(send(m_held.get()));  // the encoder takes its own reference
-    }
-    return {};
-  }
-
-  Result<void> send(AVFrame* frame) {
-    if (const int rc = avcodec_send_frame(m_codec.get(), frame); rc < 0) {
-      return std::unexpected(av::error_from(rc, "encode"));
-    }
-    for (;;) {
-      const int rc = avcodec_receive_packet(m_codec.get(), m_packet.get());
-      if (rc == AVERROR(EAGAIN) || rc == AVERROR_EOF) return {};
-      if (rc < 0) return std::unexpected(av::error_from(rc, "encode"));
-      m_packet->stream_index = 0;
-      m_packet->duration = 1;
-      av_packet_rescale_ts(m_packet.get(), m_codec->time_base, m_mux->streams[0]->time_base);
-      if (const int w = av_interleaved_write_frame(m_mux.get(), m_packet.get()); w < 0) {
-        return std::unexpected(av::error_from(w, "write " + m_file.string()));
-      }
-    }
-  }
-
-  fs::path m_file;
-  const TimelapseOptions& m_options;
-  av::CodecContext m_codec;
-  av::OutputFormat m_mux;
-  av::Packet m_packet;
-  av::Frame m_held;             // the latest picture, repeated until the next one
-  std::int64_t m_next_pts = 0;  // the next slot to fill
-};
-
 // recorded_position() for every keyframe of an input: the spans with the recorded time
 // before each, searched by halves (a converted day has thousands).
 class SpanMap {
@@ -257,7 +114,7 @@ class SpanMap {
 struct Making {
   const TimelapseOptions& options;
   SlotPicker picker;
-  Encoder encoder;
+  TimelapseEncoder encoder;
   TimelapseStats stats;
 };
 
@@ -288,7 +145,8 @@ Result<void> encode_picture(Making& m, const AVFrame& frame, std::int64_t slot) 
     m.stats.height = (*scaled)->height;
   }
   if ((*scaled)->width != m.encoder.width() || (*scaled)->height != m.encoder.height()) {
-    auto fitted = fit(*scaled->get(), m.encoder.width(), m.encoder.height());
+    auto fitted = av::scale_frame_to(*scaled->get(), m.encoder.width(), m.encoder.height(),
+                                     AV_PIX_FMT_YUV420P, AVCOL_RANGE_MPEG);
     if (!fitted) return std::unexpected(fitted.error());
     *scaled = std::move(*fitted);
   }
@@ -428,7 +286,7 @@ Result<TimelapseStats> make_timelapse(const std::vector<TimelapseInput>& inputs,
   if (!claimed) return std::unexpected(claimed.error().context(what));
 
   const std::int64_t slots = std::int64_t{options.seconds} * options.fps;
-  Making m{options, SlotPicker(recorded_us(inputs), slots), Encoder(part, options), {}};
+  Making m{options, SlotPicker(recorded_us(inputs), slots), TimelapseEncoder(part, options), {}};
   m.stats.recorded_us = recorded_us(inputs);
   m.stats.slots = slots;
   PartGuard guard(part);
