@@ -271,6 +271,7 @@ BOOST_AUTO_TEST_CASE(one_moment_per_camera_and_format_at_a_time_and_no_head) {
   Response first;
   std::thread other([&] {
     MediaHandler mine(a.config);
+    mine.moment_wait = std::chrono::milliseconds(0);  // its end is past the footage
     first = mine.handle(get("moment.mp4?camera=front&length=5&delay=2"));
   });
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
