@@ -26,8 +26,10 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr std::string_view k_part_suffix = ".part";
-// A moment is complete when the footage reaches this close to its end.
-constexpr std::int64_t k_moment_slack_us = 500'000;
+// A moment is complete when the footage reaches this close to its end. A segment's end
+// includes its last frame's duration, so footage that holds the end reaches it: this is
+// only for rounding (a larger slack would cut up to that much off a moment's end).
+constexpr std::int64_t k_moment_slack_us = 50'000;
 constexpr auto k_moment_poll = std::chrono::milliseconds(250);
 
 // An integer query parameter in [low, high]; `fallback` when absent.
