@@ -55,20 +55,13 @@ Result<bool> release_failed_conversion(Catalog& catalog, std::int64_t camera_id,
 Result<std::unique_ptr<ConverterModule>> ConverterModule::create(const Config& config,
                                                                  std::vector<Camera> cameras) {
   std::unique_ptr<ConverterModule> module(new ConverterModule(config, std::move(cameras)));
-  module->m_thread = std::thread([m = module.get()] { m->run(); });
+  module->m_thread.start([m = module.get()] { m->run(); });
   return module;
 }
 
 ConverterModule::~ConverterModule() { stop(); }
 
-void ConverterModule::stop() {
-  {
-    const std::lock_guard lock(m_mutex);
-    m_stop = true;
-  }
-  m_wake.notify_all();
-  if (m_thread.joinable()) m_thread.join();
-}
+void ConverterModule::stop() { m_thread.stop(); }
 
 std::string ConverterModule::status() const {
   return "converted " + std::to_string(m_converted.load()) + " days, " +
@@ -93,12 +86,11 @@ void ConverterModule::run() {
       }
     }
   }
-  while (!m_stop) {
+  while (!m_thread.stopping()) {
     auto converted = convert_one(*catalog);
     if (!converted) log::warning("converter: " + converted.error().message);
     if (converted && *converted) continue;  // the next day at once
-    std::unique_lock lock(m_mutex);
-    m_wake.wait_for(lock, k_poll, [this] { return m_stop.load(); });
+    m_thread.pause(k_poll);
   }
 }
 
@@ -130,7 +122,7 @@ Result<bool> ConverterModule::convert_one(Catalog& catalog) {
   options.preset = m_config.convert_preset;
   options.crf = m_config.convert_crf;
   options.x265_params = m_config.convert_x265_params;
-  options.stop = &m_stop;
+  options.stop = m_thread.stop_flag();
   log::info("cam=" + cam.name + " converting " + format_date(date));
   auto done = convert_day(catalog, cam.id, cam.day_path(date), date, options);
   if (done) {
@@ -145,7 +137,7 @@ Result<bool> ConverterModule::convert_one(Catalog& catalog) {
                 "); leaving it as it is");
     return true;
   }
-  if (m_stop) {
+  if (m_thread.stopping()) {
     log::notice("cam=" + cam.name + " conversion of " + format_date(date) + " abandoned: stopping");
     return false;
   }

@@ -11,14 +11,12 @@
 #include "worker/converter.hpp"
 #include "worker/indexer.hpp"
 #include "worker/module.hpp"
+#include "worker/module_thread.hpp"
 
 #include <atomic>
-#include <condition_variable>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
 namespace cctv::worker {
@@ -66,12 +64,9 @@ class ConverterModule final : public Module {
 
   Config m_config;
   std::vector<Camera> m_cameras;
-  std::atomic<bool> m_stop{false};
   std::atomic<std::int64_t> m_converted{0};
   std::atomic<std::int64_t> m_failed{0};
-  std::mutex m_mutex;
-  std::condition_variable m_wake;
-  std::thread m_thread;
+  ModuleThread m_thread;  // last: stopped before the members its body uses go
 };
 
 }  // namespace cctv::worker

@@ -304,20 +304,13 @@ Result<std::unique_ptr<RetentionModule>> RetentionModule::create(const Config& c
                                                                  RetentionSeams seams) {
   std::unique_ptr<RetentionModule> module(
       new RetentionModule(config, std::move(cameras), std::move(seams)));
-  module->m_thread = std::thread([m = module.get()] { m->run(); });
+  module->m_thread.start([m = module.get()] { m->run(); });
   return module;
 }
 
 RetentionModule::~RetentionModule() { stop(); }
 
-void RetentionModule::stop() {
-  {
-    const std::lock_guard lock(m_mutex);
-    m_stop = true;
-  }
-  m_wake.notify_all();
-  if (m_thread.joinable()) m_thread.join();
-}
+void RetentionModule::stop() { m_thread.stop(); }
 
 std::string RetentionModule::status() const {
   return "retention deleted " + std::to_string(m_deleted_days.load()) + " days (" +
@@ -336,7 +329,7 @@ void RetentionModule::run() {
   bool freed_last = false;
   bool warned_floor = false;
   std::size_t warned_held = 0;
-  while (!m_stop) {
+  while (!m_thread.stopping()) {
     const auto now = Steady::now();
     // Every minute, and at once when the disk is nearly full (unless the last pass
     // found nothing to delete: then at the next minute).
@@ -364,8 +357,7 @@ void RetentionModule::run() {
         warned_held = report->held_back;
       }
     }
-    std::unique_lock lock(m_mutex);
-    m_wake.wait_for(lock, k_check_every, [this] { return m_stop.load(); });
+    m_thread.pause(k_check_every);
   }
 }
 

@@ -12,17 +12,15 @@
 #include "worker/clock.hpp"
 #include "worker/indexer.hpp"
 #include "worker/module.hpp"
+#include "worker/module_thread.hpp"
 #include "worker/retention.hpp"
 
 #include <atomic>
-#include <condition_variable>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
 namespace cctv::worker {
@@ -104,18 +102,15 @@ class RetentionModule final : public Module {
   RetentionModule(const Config& config, std::vector<Camera> cameras, RetentionSeams seams)
       : m_catalog_path(config.catalog_path),
         m_retention(config, std::move(cameras), std::move(seams)) {
-    m_retention.set_stop(&m_stop);
+    m_retention.set_stop(m_thread.stop_flag());
   }
   void run();
 
   std::filesystem::path m_catalog_path;
   Retention m_retention;
-  std::atomic<bool> m_stop{false};
   std::atomic<std::int64_t> m_deleted_days{0};
   std::atomic<std::int64_t> m_deleted_bytes{0};
-  std::mutex m_mutex;
-  std::condition_variable m_wake;
-  std::thread m_thread;
+  ModuleThread m_thread;  // last: stopped before the members its body uses go
 };
 
 }  // namespace cctv::worker

@@ -416,27 +416,17 @@ Result<std::unique_ptr<SyncModule>> SyncModule::create(const Config& config,
   auto syncer = Syncer::create(config, cameras, options);
   if (!syncer) return std::unexpected(syncer.error().context("s3 sync"));
   std::unique_ptr<SyncModule> module(new SyncModule(std::move(*syncer), std::move(options)));
-  module->m_thread = std::thread([m = module.get()] { m->run(); });
+  module->m_thread.start([m = module.get()] { m->run(); });
   return module;
 }
 
 SyncModule::~SyncModule() { stop(); }
 
-void SyncModule::stop() {
-  {
-    const std::lock_guard lock(m_mutex);
-    m_stop = true;
-  }
-  m_wake.notify_all();
-  if (m_thread.joinable()) m_thread.join();
-}
+void SyncModule::stop() { m_thread.stop(); }
 
 Result<void> SyncModule::resync() {
-  {
-    const std::lock_guard lock(m_mutex);
-    m_retry_now = true;
-  }
-  m_wake.notify_all();
+  m_retry_now = true;
+  m_thread.wake();
   return {};
 }
 
@@ -450,16 +440,11 @@ std::string SyncModule::status() const {
   return text;
 }
 
-void SyncModule::wait(std::chrono::milliseconds delay) {
-  std::unique_lock lock(m_mutex);
-  m_wake.wait_for(lock, delay, [this] { return m_stop.load() || m_retry_now.load(); });
-}
-
 void SyncModule::run() {
   if (auto r = m_syncer->recover(); !r) log::warning("s3 sync: " + r.error().message);
   Backoff queue_backoff(std::chrono::milliseconds{1000}, std::chrono::milliseconds{60'000});
   std::string error_text;
-  while (!m_stop) {
+  while (!m_thread.stopping()) {
     if (m_retry_now.exchange(false)) {
       if (auto r = m_syncer->retry_now(); !r) log::warning("s3 sync: " + r.error().message);
       m_refused = false;
@@ -499,7 +484,7 @@ void SyncModule::run() {
     if (auto p = m_syncer->publish(state, state == "idle" ? "" : error_text); !p) {
       log::debug("s3 sync: status: " + p.error().message);
     }
-    if (pause.count() > 0) wait(pause);
+    if (pause.count() > 0) m_thread.pause(pause);
   }
 }
 

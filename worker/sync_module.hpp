@@ -15,19 +15,17 @@
 #include "core/config.hpp"
 #include "worker/indexer.hpp"
 #include "worker/module.hpp"
+#include "worker/module_thread.hpp"
 #include "worker/s3_client.hpp"
 #include "worker/sync_queue.hpp"
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
-#include <thread>
 #include <vector>
 
 namespace cctv::worker {
@@ -131,21 +129,17 @@ class SyncModule final : public Module {
  private:
   explicit SyncModule(std::unique_ptr<Syncer> syncer, SyncOptions options)
       : m_syncer(std::move(syncer)), m_options(std::move(options)) {
-    m_syncer->set_stop(&m_stop);
+    m_syncer->set_stop(m_thread.stop_flag());
   }
   void run();
-  void wait(std::chrono::milliseconds delay);
 
   std::unique_ptr<Syncer> m_syncer;
   SyncOptions m_options;
-  std::atomic<bool> m_stop{false};
   std::atomic<bool> m_retry_now{false};
   std::atomic<std::int64_t> m_waiting{-1};  // -1 until the first turn
   std::atomic<std::int64_t> m_oldest_us{0};
   std::atomic<bool> m_refused{false};
-  mutable std::mutex m_mutex;
-  std::condition_variable m_wake;
-  std::thread m_thread;
+  ModuleThread m_thread;  // last: stopped before the members its body uses go
 };
 
 // `cctv-worker --once`: one sync pass on the caller's thread (after the indexing).

@@ -121,20 +121,13 @@ Result<void> ThumbnailPass::run_day(Catalog& catalog, const Camera& camera, cons
 Result<std::unique_ptr<ThumbnailModule>> ThumbnailModule::create(const Config& config,
                                                                  std::vector<Camera> cameras) {
   std::unique_ptr<ThumbnailModule> module(new ThumbnailModule(config, std::move(cameras)));
-  module->m_thread = std::thread([m = module.get()] { m->run(); });
+  module->m_thread.start([m = module.get()] { m->run(); });
   return module;
 }
 
 ThumbnailModule::~ThumbnailModule() { stop(); }
 
-void ThumbnailModule::stop() {
-  {
-    const std::lock_guard lock(m_mutex);
-    m_stop = true;
-  }
-  m_wake.notify_all();
-  if (m_thread.joinable()) m_thread.join();
-}
+void ThumbnailModule::stop() { m_thread.stop(); }
 
 std::string ThumbnailModule::status() const {
   return std::to_string(m_written.load()) + " thumbnails";
@@ -147,15 +140,14 @@ void ThumbnailModule::run() {
     log::error("thumbnails: " + catalog.error().message + "; no thumbnails");
     return;
   }
-  while (!m_stop) {
-    auto pass = m_pass.run(*catalog, &m_stop);
+  while (!m_thread.stopping()) {
+    auto pass = m_pass.run(*catalog, m_thread.stop_flag());
     if (!pass) {
       log::warning("thumbnails: " + pass.error().message);
     } else {
       m_written += pass->written;
     }
-    std::unique_lock lock(m_mutex);
-    m_wake.wait_for(lock, k_poll, [this] { return m_stop.load(); });
+    m_thread.pause(k_poll);
   }
 }
 

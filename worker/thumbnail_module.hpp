@@ -11,17 +11,15 @@
 #include "core/config.hpp"
 #include "worker/indexer.hpp"
 #include "worker/module.hpp"
+#include "worker/module_thread.hpp"
 #include "worker/thumbnailer.hpp"
 
 #include <atomic>
-#include <condition_variable>
 #include <cstdint>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <set>
 #include <string>
-#include <thread>
 #include <utility>
 #include <vector>
 
@@ -76,11 +74,8 @@ class ThumbnailModule final : public Module {
 
   Config m_config;
   ThumbnailPass m_pass;
-  std::atomic<bool> m_stop{false};
   std::atomic<std::int64_t> m_written{0};
-  std::mutex m_mutex;
-  std::condition_variable m_wake;
-  std::thread m_thread;
+  ModuleThread m_thread;  // last: stopped before the members its body uses go
 };
 
 }  // namespace cctv::worker

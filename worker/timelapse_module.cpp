@@ -181,20 +181,13 @@ TimelapseModule::TimelapseModule(Config config, std::vector<Camera> cameras)
 Result<std::unique_ptr<TimelapseModule>> TimelapseModule::create(const Config& config,
                                                                  std::vector<Camera> cameras) {
   std::unique_ptr<TimelapseModule> module(new TimelapseModule(config, std::move(cameras)));
-  module->m_thread = std::thread([m = module.get()] { m->run(); });
+  module->m_thread.start([m = module.get()] { m->run(); });
   return module;
 }
 
 TimelapseModule::~TimelapseModule() { stop(); }
 
-void TimelapseModule::stop() {
-  {
-    const std::lock_guard lock(m_mutex);
-    m_stop = true;
-  }
-  m_wake.notify_all();
-  if (m_thread.joinable()) m_thread.join();
-}
+void TimelapseModule::stop() { m_thread.stop(); }
 
 std::string TimelapseModule::status() const {
   return std::to_string(m_made.load()) + " timelapses";
@@ -208,15 +201,14 @@ void TimelapseModule::run() {
     log::error("timelapse: " + catalog.error().message + "; no timelapses");
     return;
   }
-  while (!m_stop) {
-    auto pass = m_pass.run(*catalog, utc_now(), &m_stop);
+  while (!m_thread.stopping()) {
+    auto pass = m_pass.run(*catalog, utc_now(), m_thread.stop_flag());
     if (!pass) {
       log::warning("timelapse: " + pass.error().message);
     } else {
       m_made += pass->made;
     }
-    std::unique_lock lock(m_mutex);
-    m_wake.wait_for(lock, k_poll, [this] { return m_stop.load(); });
+    m_thread.pause(k_poll);
   }
 }
 

@@ -11,17 +11,15 @@
 #include "core/config.hpp"
 #include "worker/indexer.hpp"
 #include "worker/module.hpp"
+#include "worker/module_thread.hpp"
 #include "worker/timelapse.hpp"
 
 #include <atomic>
-#include <condition_variable>
 #include <cstdint>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
 #include <utility>
 #include <vector>
 
@@ -105,12 +103,9 @@ class TimelapseModule final : public Module {
   void run();
 
   Config m_config;
-  std::atomic<bool> m_stop{false};
   TimelapsePass m_pass;
   std::atomic<std::int64_t> m_made{0};
-  std::mutex m_mutex;
-  std::condition_variable m_wake;
-  std::thread m_thread;
+  ModuleThread m_thread;  // last: stopped before the members its body uses go
 };
 
 }  // namespace cctv::worker
