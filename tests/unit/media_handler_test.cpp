@@ -46,6 +46,13 @@ std::string header(const Response& r, std::string_view name) {
 
 std::string body(const Response& r) { return std::string(r.body_view()); }
 
+std::string read_bytes(const fs::path& path) {
+  std::string bytes(fs::file_size(path), '\0');
+  std::ifstream(path, std::ios::binary)
+      .read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  return bytes;
+}
+
 Request get(const std::string& path_and_query) {
   Request r;
   r.request_uri = "/" + path_and_query;
@@ -288,9 +295,7 @@ BOOST_AUTO_TEST_CASE(gif_of_an_mp4) {
   run("ffmpeg -nostdin -v error -y -f lavfi -i testsrc2=size=640x360:rate=25 -t 2 -c:v libx264 "
       "-preset ultrafast -g 25 '" +
       mp4.string() + "'");
-  std::string bytes(fs::file_size(mp4), '\0');
-  std::ifstream(mp4, std::ios::binary)
-      .read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  const std::string bytes = read_bytes(mp4);
   GifStats stats;
   auto gif = mp4_to_gif(bytes, GifOptions{.width = 320, .fps = 5}, &stats);
   BOOST_TEST_REQUIRE(gif.has_value(), (gif ? "" : gif.error().message));
@@ -312,9 +317,7 @@ BOOST_AUTO_TEST_CASE(gif_of_an_mp4) {
   run("ffmpeg -nostdin -v error -y -f lavfi -i testsrc2=size=320x360:rate=25 -t 1 -vf setsar=2 "
       "-c:v libx264 -preset ultrafast '" +
       wide.string() + "'");
-  std::string wide_bytes(fs::file_size(wide), '\0');
-  std::ifstream(wide, std::ios::binary)
-      .read(wide_bytes.data(), static_cast<std::streamsize>(wide_bytes.size()));
+  const std::string wide_bytes = read_bytes(wide);
   gif = mp4_to_gif(wide_bytes, GifOptions{.width = 480, .fps = 5}, &stats);
   BOOST_TEST_REQUIRE(gif.has_value());
   BOOST_TEST(stats.width == 480);
