@@ -8,7 +8,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
+#include <ctime>
 #include <string>
 
 namespace cctv {
@@ -86,6 +88,22 @@ std::optional<std::int64_t> file_mtime_ns(const fs::path& path) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) return std::nullopt;
   return std::int64_t{st.st_mtim.tv_sec} * 1'000'000'000 + st.st_mtim.tv_nsec;
+}
+
+std::optional<std::int64_t> file_ctime_ns(const fs::path& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return std::nullopt;
+  return std::int64_t{st.st_ctim.tv_sec} * 1'000'000'000 + st.st_ctim.tv_nsec;
+}
+
+Result<void> set_file_mtime_ns(const fs::path& path, std::int64_t mtime_ns) {
+  const std::array<timespec, 2> times{
+      timespec{0, UTIME_OMIT},
+      timespec{static_cast<time_t>(mtime_ns / 1'000'000'000), mtime_ns % 1'000'000'000}};
+  if (::utimensat(AT_FDCWD, path.c_str(), times.data(), 0) != 0) {
+    return std::unexpected(errno_error("set the mtime of " + path.string()));
+  }
+  return {};
 }
 
 }  // namespace cctv

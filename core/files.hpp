@@ -28,4 +28,12 @@ Result<void> fsync_path(const std::filesystem::path& path, bool directory);
 // A file's modification time in nanoseconds since the epoch; nullopt when it is not there.
 std::optional<std::int64_t> file_mtime_ns(const std::filesystem::path& path);
 
+// Its status change time (ctime), which, unlike the mtime, no copy tool can set back:
+// when the file was created, renamed, or had its data or stamps changed; nullopt when it
+// is not there.
+std::optional<std::int64_t> file_ctime_ns(const std::filesystem::path& path);
+
+// Sets a file's mtime (its atime is left alone).
+Result<void> set_file_mtime_ns(const std::filesystem::path& path, std::int64_t mtime_ns);
+
 }  // namespace cctv

@@ -319,6 +319,7 @@ Result<TimelapseStats> make_timelapse(const std::vector<TimelapseInput>& inputs,
     return std::unexpected(done.error().context(what));
   }
   m.stats.duration_us = slots * 1'000'000 / options.fps;
+  if (options.mtime_ns > 0) CCTV_TRY(set_file_mtime_ns(part, options.mtime_ns));
   CCTV_TRY(fsync_path(part, false));
   if (::rename(part.c_str(), output.c_str()) != 0) {
     return std::unexpected(errno_error("rename " + part.string()));

@@ -82,6 +82,9 @@ struct TimelapseOptions {
   // Names the timelapse in log lines and errors ("cam=front timelapse of 2026-11-20");
   // "" = the output's path.
   std::string what;
+  // The output's mtime (ns since the epoch) when set: the time its inputs were listed, so
+  // that a file that arrives while it is made counts as newer than it. 0 = when written.
+  std::int64_t mtime_ns = 0;
   // Stops between packets (SIGTERM): the .part is removed.
   const std::atomic<bool>* stop = nullptr;
 };

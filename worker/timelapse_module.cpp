@@ -43,12 +43,12 @@ bool is_timelapse_state(DayState state) {
 }
 
 bool is_timelapse_stale(DayState state, std::optional<std::int64_t> timelapse_mtime_ns,
-                        std::int64_t newest_input_mtime_ns) {
+                        std::int64_t newest_input_change_ns) {
   if (!timelapse_mtime_ns) return true;
   // A converted day gets no new segments (the indexer refuses them), and its video.mp4
   // holds what the segments held: its timelapse stays.
   if (state == DayState::converted) return false;
-  return newest_input_mtime_ns > *timelapse_mtime_ns;
+  return newest_input_change_ns > *timelapse_mtime_ns;
 }
 
 std::int64_t timelapse_retry_delay_us(std::int64_t failures) {
@@ -61,6 +61,9 @@ Result<TimelapseStats> make_day_timelapse(Catalog& catalog, const Camera& camera
                                           const TimelapseOptions& options) {
   const fs::path dir = camera.day_path(day.date);
   const std::string what = "cam=" + camera.name + " timelapse of " + format_date(day.date);
+  const std::int64_t listed_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                     std::chrono::system_clock::now().time_since_epoch())
+                                     .count();
   auto inputs = timelapse_inputs(catalog, camera.id, day, dir);
   if (!inputs) return std::unexpected(inputs.error().context(what));
   if (!*inputs) {
@@ -69,6 +72,7 @@ Result<TimelapseStats> make_day_timelapse(Catalog& catalog, const Camera& camera
   }
   TimelapseOptions named = options;
   named.what = what;
+  named.mtime_ns = listed_ns;
   const auto started = std::chrono::steady_clock::now();
   auto stats = make_timelapse(**inputs, timelapse_path(dir), named);
   if (!stats) return std::unexpected(stats.error());
@@ -102,7 +106,10 @@ Result<bool> TimelapsePass::needs_work(Catalog& catalog, const Camera& camera, c
   if (have && day.state != DayState::converted) {
     auto segments = catalog.segments(camera.id, day.date);
     if (!segments) return std::unexpected(segments.error());
-    for (const Segment& s : *segments) newest = std::max(newest, s.mtime_ns);
+    const fs::path dir = camera.day_path(day.date);
+    for (const Segment& s : *segments) {
+      newest = std::max(newest, file_ctime_ns(dir / s.name).value_or(0));
+    }
   }
   if (!is_timelapse_stale(day.state, have, newest)) {
     m_done[key] = day.version;

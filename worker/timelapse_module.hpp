@@ -32,10 +32,12 @@ TimelapseOptions timelapse_options(const Config& config);
 bool is_timelapse_state(DayState state);
 
 // True when a day needs its timelapse made: it has none (`timelapse_mtime_ns` nullopt),
-// or it is a day of segments (not converted) and its newest segment file
-// (`newest_input_mtime_ns`, from the catalog) is newer than the timelapse.
+// or it is a day of segments (not converted) and the newest status change (ctime) of
+// its segment files, `newest_input_change_ns`, is after the timelapse's mtime (the time
+// its inputs were listed). The ctime, because a copy that keeps the old mtime
+// (`cp -p`, `rsync -t`) still gets a new ctime.
 bool is_timelapse_stale(DayState state, std::optional<std::int64_t> timelapse_mtime_ns,
-                        std::int64_t newest_input_mtime_ns);
+                        std::int64_t newest_input_change_ns);
 
 // The wait after `failures` failed attempts: 1 min, 2 min, 4 min ... at most 6 h.
 std::int64_t timelapse_retry_delay_us(std::int64_t failures);

@@ -13,8 +13,8 @@ libx264, made once per run). What is checked:
 - a converted day: the converter keeps the timelapse made from the segments; made again
   from video.mp4 (H.265, one keyframe per fragment) it is h264 of 50..70 s too;
 - the daemon makes the timelapse of every closed day (not today's), nginx serves it as
-  video/mp4 (also a byte range); after a late segment (newer than the timelapse) a restarted
-  daemon makes it again.
+  video/mp4 (also a byte range); after a late segment (copied with an old mtime, as
+  cp -p does) a restarted daemon makes it again.
 """
 import json
 import os
@@ -222,13 +222,14 @@ class TimelapseDaemon(TimelapseCase):
         self.assertFalse([ln for ln in log.splitlines()
                           if ln.startswith(("<3>", "<4>")) and "timelapse" in ln], log)
 
-        # A late segment (newer than the timelapse): a restarted daemon makes it again.
+        # A late segment copied with its old mtime kept (cp -p), older even than the
+        # timelapse's: its ctime is new, so a restarted daemon makes the timelapse again.
         self.stack.stop_one("cctv-worker")
         old = time.time() - 7200
         os.utime(wanted[0], (old, old))
         late = harness.lay_out(self.root, "front", day(-2), "150000", segments(1), copy=True)
-        newer = time.time() - 3600  # quiet long enough to be settled at once
-        os.utime(os.path.join(self.day_dir(day(-2)), late[0].name), (newer, newer))
+        kept = old - 3600  # quiet long enough to be settled at once
+        os.utime(os.path.join(self.day_dir(day(-2)), late[0].name), (kept, kept))
         before = log.count("timelapse of %s" % day(-2))
         self.stack.start_worker()
         deadline = time.monotonic() + 60
@@ -236,7 +237,7 @@ class TimelapseDaemon(TimelapseCase):
         while (self.worker_log().count("timelapse of %s" % day(-2)) < before + 1
                and time.monotonic() < deadline):
             time.sleep(0.2)
-        self.assertGreater(os.path.getmtime(wanted[0]), newer, self.worker_log()[-3000:])
+        self.assertGreater(os.path.getmtime(wanted[0]), old, self.worker_log()[-3000:])
         self.assertTimelapse(wanted[0])
         self.assertIn("13 files", self.worker_log().split("timelapse of %s" % day(-2))[-1])
         self.assertEqual(self.worker_log().count("timelapse of %s" % day(-2)), before + 1)

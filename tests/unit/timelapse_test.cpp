@@ -7,6 +7,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include "core/av.hpp"
+#include "core/files.hpp"
 #include "core/layout.hpp"
 #include "core/unique_fd.hpp"
 #include "tests/unit/worker_fixture.hpp"
@@ -101,10 +102,14 @@ struct Day {
     for (int i = 0; i < segments; ++i) copy_sample(day_dir / segment_name(36000 + spacing * i));
     reindex();
   }
-  // Old files: the reindex settles the (past) day.
+  // Old files: the reindex settles the (past) day. Files already old are not touched
+  // (that would give them a new ctime).
   void reindex() {
     for (const auto& entry : fs::directory_iterator(day_dir)) {
-      if (entry.path().extension() == ".ts") set_mtime(entry.path(), k_old_mtime);
+      if (entry.path().extension() == ".ts" &&
+          file_mtime_ns(entry.path()) != k_old_mtime * 1'000'000'000) {
+        set_mtime(entry.path(), k_old_mtime);
+      }
     }
     indexer = std::make_unique<Indexer>(config, catalog);
     value_of(indexer->reindex(false));
@@ -439,6 +444,22 @@ BOOST_AUTO_TEST_CASE(a_pass_makes_each_closed_day_once_and_again_after_a_late_se
   // Removed by hand: made again at the next pass.
   fs::remove(day.output);
   BOOST_TEST(value_of(again.run(day.catalog, now)).made == 1);
+
+  // A late segment copied with its old mtime kept (cp -p) is still newer, by its ctime:
+  // in the running pass (the day's version changed) and after a restart.
+  const fs::path late = day.day_dir / segment_name(36000 + 2 * 3);
+  copy_sample(late);
+  set_mtime(late, k_old_mtime);
+  day.reindex();
+  BOOST_TEST(value_of(again.run(day.catalog, now)).made == 1);
+  BOOST_TEST(value_of(again.run(day.catalog, now)).made == 0);
+  copy_sample(day.day_dir / segment_name(36000 + 2 * 4));
+  day.reindex();
+  TimelapsePass after_restart(day.indexer->cameras(), TimelapseOptions{});
+  BOOST_TEST(value_of(after_restart.run(day.catalog, now)).made == 1);
+  BOOST_TEST(
+      value_of(TimelapsePass(day.indexer->cameras(), TimelapseOptions{}).run(day.catalog, now))
+          .made == 0);
 
   // A stop request ends the pass before it makes anything.
   fs::remove(day.output);
