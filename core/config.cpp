@@ -1,10 +1,11 @@
+// The config file (docs/config.md): parsing and checking every section but S3's
+// (core/config_s3.cpp).
 #include "core/config.hpp"
 
 #include "core/civil_time.hpp"
+#include "core/config_reader.hpp"
 #include "core/layout.hpp"
 #include "core/log.hpp"
-
-#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <array>
@@ -21,113 +22,12 @@
 namespace cctv {
 namespace {
 
-using Json = nlohmann::json;
-
-// Reads one JSON object, checking types and remembering which keys were used so
-// that the unknown ones can be reported with their path.
-class ObjectReader {
- public:
-  ObjectReader(const Json& object, std::string path) : m_object(object), m_path(std::move(path)) {}
-
-  [[nodiscard]] std::string path_of(std::string_view key) const {
-    return m_path.empty() ? std::string(key) : m_path + "." + std::string(key);
-  }
-
-  const Json* find(std::string_view key) {
-    m_known.insert(std::string(key));
-    auto it = m_object.find(key);
-    return it == m_object.end() || it->is_null() ? nullptr : &*it;
-  }
-
-  Result<void> string(std::string_view key, std::string& out) {
-    if (const Json* v = find(key)) {
-      if (!v->is_string()) return type_error(key, "a string");
-      out = v->get<std::string>();
-    }
-    return {};
-  }
-
-  Result<void> boolean(std::string_view key, bool& out) {
-    if (const Json* v = find(key)) {
-      if (!v->is_boolean()) return type_error(key, "true or false");
-      out = v->get<bool>();
-    }
-    return {};
-  }
-
-  Result<void> integer(std::string_view key, int& out, int min, int max) {
-    if (const Json* v = find(key)) {
-      if (!v->is_number_integer()) return type_error(key, "an integer");
-      const auto value = v->get<std::int64_t>();
-      if (value < min || value > max) {
-        return fail(ErrorKind::invalid_argument, path_of(key) + ": " + std::to_string(value) +
-                                                     " is out of range " + std::to_string(min) +
-                                                     ".." + std::to_string(max));
-      }
-      out = static_cast<int>(value);
-    }
-    return {};
-  }
-
-  Result<void> number(std::string_view key, double& out, double min, double max) {
-    if (const Json* v = find(key)) {
-      if (!v->is_number()) return type_error(key, "a number");
-      const auto value = v->get<double>();
-      if (!std::isfinite(value) || value < min || value > max) {
-        std::ostringstream msg;
-        msg << path_of(key) << ": " << value << " is out of range " << min << ".." << max;
-        return fail(ErrorKind::invalid_argument, msg.str());
-      }
-      out = value;
-    }
-    return {};
-  }
-
-  // Calls `read` with a reader for a nested object, if present.
-  Result<void> object(std::string_view key,
-                      const std::function<Result<void>(ObjectReader&)>& read) {
-    if (const Json* v = find(key)) {
-      if (!v->is_object()) return type_error(key, "an object");
-      ObjectReader nested(*v, path_of(key));
-      if (auto r = read(nested); !r) return r;
-      return nested.check_unknown();
-    }
-    return {};
-  }
-
-  Result<void> check_unknown() const {
-    for (const auto& [key, value] : m_object.items()) {
-      if (!m_known.contains(key)) {
-        return fail(ErrorKind::invalid_argument, path_of(key) + ": unknown key");
-      }
-    }
-    return {};
-  }
-
-  Result<void> type_error(std::string_view key, std::string_view expected) const {
-    return fail(ErrorKind::invalid_argument, path_of(key) + ": expected " + std::string(expected) +
-                                                 ", got " +
-                                                 m_object.at(std::string(key)).type_name());
-  }
-
- private:
-  const Json& m_object;
-  std::string m_path;
-  std::set<std::string, std::less<>> m_known;
-};
-
-bool has_control_character(std::string_view text) {
-  return std::any_of(text.begin(), text.end(), [](char c) {
-    const auto u = static_cast<unsigned char>(c);
-    return u < 0x20 || u == 0x7f;
-  });
-}
-
-std::string lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
+using config_detail::has_control_character;
+using config_detail::Json;
+using config_detail::lower;
+using config_detail::ObjectReader;
+using config_detail::read_aws_credentials;
+using config_detail::read_s3_config;
 
 // A source URL the recorder can open: rtsp, rtsps, http or https with a host, or a
 // file (an absolute path, or file: followed by one) for tests and demos.
@@ -291,162 +191,6 @@ Result<void> read_camera(ObjectReader& r, CameraConfig& cam) {
   return r.check_unknown();
 }
 
-// ---- s3Config and awsCredentials (docs/s3.md)
-
-// A key that has an alias (s3Bucket / bucket): either may be given, both only if equal.
-Result<void> aliased_string(ObjectReader& r, std::string_view name, std::string_view alias,
-                            std::string& out) {
-  std::string main_value;
-  std::string alias_value;
-  CCTV_TRY(r.string(name, main_value));
-  CCTV_TRY(r.string(alias, alias_value));
-  if (!main_value.empty() && !alias_value.empty() && main_value != alias_value) {
-    return fail(ErrorKind::invalid_argument, r.path_of(alias) + ": differs from " +
-                                                 std::string(name) + " (" + std::string(alias) +
-                                                 " is its alias; give one)");
-  }
-  if (!main_value.empty()) out = main_value;
-  if (!alias_value.empty()) out = alias_value;
-  return {};
-}
-
-bool all_of_chars(std::string_view text, std::string_view extra, bool upper, bool lower_case) {
-  return std::all_of(text.begin(), text.end(), [&](char c) {
-    const auto u = static_cast<unsigned char>(c);
-    return std::isdigit(u) != 0 || (upper && std::isupper(u) != 0) ||
-           (lower_case && std::islower(u) != 0) || extra.find(c) != std::string_view::npos;
-  });
-}
-
-// S3's bucket naming rules for virtual-hosted addressing (the name is a DNS label), and a
-// looser check (also '_' and capitals, as some S3-compatible stores allow) for path-style.
-Result<void> check_bucket(const S3Config& s3, const std::string& path) {
-  const std::string& b = s3.bucket;
-  const bool dns = b.size() >= 3 && b.size() <= 63 && all_of_chars(b, ".-", false, true) &&
-                   std::isalnum(static_cast<unsigned char>(b.front())) != 0 &&
-                   std::isalnum(static_cast<unsigned char>(b.back())) != 0 &&
-                   b.find("..") == std::string::npos;
-  if (dns) return {};
-  const bool loose = b.size() <= 255 && all_of_chars(b, "._-", true, true);
-  if (loose && s3.path_style) return {};
-  return fail(ErrorKind::invalid_argument,
-              path + ": \"" + b + "\" is not a valid bucket name" +
-                  (loose ? " for virtual-hosted addressing (3..63 of a-z 0-9 . -); set "
-                           "s3Config.pathStyle to true"
-                         : " (letters, digits, '.', '-', '_')"));
-}
-
-// s3Path: a key prefix; '/' at either end dropped, no empty, "." or ".." segment.
-Result<void> normalize_prefix(std::string& prefix, const std::string& path) {
-  while (prefix.starts_with('/')) prefix.erase(0, 1);
-  while (prefix.ends_with('/')) prefix.pop_back();
-  if (has_control_character(prefix) || prefix.find('\\') != std::string::npos ||
-      prefix.size() > 512) {
-    return fail(ErrorKind::invalid_argument,
-                path + ": contains a control character or a backslash, or is too long");
-  }
-  if (prefix.empty()) return {};
-  bool bad_segment = false;
-  for (std::size_t start = 0; start != std::string::npos && !bad_segment;) {
-    const std::size_t slash = prefix.find('/', start);
-    const std::string segment = prefix.substr(start, slash - start);
-    bad_segment = segment.empty() || segment == "." || segment == "..";
-    start = slash == std::string::npos ? slash : slash + 1;
-  }
-  if (bad_segment) {
-    return fail(ErrorKind::invalid_argument,
-                path + ": \"" + prefix + "\" has an empty, \".\" or \"..\" segment");
-  }
-  return {};
-}
-
-// endpoint: "http(s)://host[:port]" with nothing after it but an optional '/'.
-Result<void> check_endpoint(std::string& endpoint, const std::string& path) {
-  if (endpoint.ends_with('/')) endpoint.pop_back();
-  const auto scheme_end = endpoint.find("://");
-  const std::string scheme =
-      scheme_end == std::string::npos ? "" : lower(endpoint.substr(0, scheme_end));
-  const std::string authority =
-      scheme_end == std::string::npos ? "" : endpoint.substr(scheme_end + 3);
-  if ((scheme != "http" && scheme != "https") || authority.empty() ||
-      authority.find_first_of("/?#@ \t") != std::string::npos || has_control_character(endpoint) ||
-      authority.starts_with(':')) {
-    return fail(ErrorKind::invalid_argument,
-                path + ": \"" + log::redact_url(endpoint) +
-                    "\" is not an endpoint URL (http:// or https://, a host, an optional port, "
-                    "no path)");
-  }
-  return {};
-}
-
-Result<void> read_s3_config(ObjectReader& r, S3Config& s3) {
-  CCTV_TRY(aliased_string(r, "s3Bucket", "bucket", s3.bucket));
-  CCTV_TRY(aliased_string(r, "s3Path", "prefix", s3.prefix));
-  CCTV_TRY(r.string("region", s3.region));
-  CCTV_TRY(r.string("endpoint", s3.endpoint));
-  CCTV_TRY(r.boolean("pathStyle", s3.path_style));
-  CCTV_TRY(r.string("storageClass", s3.storage_class));
-  CCTV_TRY(r.integer("multipartThresholdMB", s3.multipart_threshold_mb, 5, 5120));
-  CCTV_TRY(r.integer("multipartPartSizeMB", s3.multipart_part_size_mb, 5, 5120));
-  CCTV_TRY(r.integer("uploadConcurrency", s3.upload_concurrency, 1, 64));
-  CCTV_TRY(r.integer("uploadLimitKBps", s3.upload_limit_kbps, 0, 10000000));
-  CCTV_TRY(r.integer("presignSeconds", s3.presign_seconds, 1, 604800));
-  CCTV_TRY(r.boolean("uploadSegments", s3.upload_segments));
-  CCTV_TRY(r.boolean("verifyTls", s3.verify_tls));
-  CCTV_TRY(r.check_unknown());  // a misspelt key first: it may explain a bad value
-  const std::string bucket_key = r.find("s3Bucket") != nullptr ? "s3Bucket" : "bucket";
-  if (!s3.bucket.empty()) CCTV_TRY(check_bucket(s3, r.path_of(bucket_key)));
-  const std::string prefix_key = r.find("prefix") != nullptr ? "prefix" : "s3Path";
-  CCTV_TRY(normalize_prefix(s3.prefix, r.path_of(prefix_key)));
-  if (s3.region.empty() || s3.region.size() > 64 || !all_of_chars(s3.region, "-", false, true)) {
-    return fail(ErrorKind::invalid_argument, r.path_of("region") + ": \"" + s3.region +
-                                                 "\" is not a region name (e.g. \"eu-central-1\")");
-  }
-  if (!s3.endpoint.empty()) CCTV_TRY(check_endpoint(s3.endpoint, r.path_of("endpoint")));
-  if (!s3.storage_class.empty() &&
-      (s3.storage_class.size() > 64 || !all_of_chars(s3.storage_class, "_", true, false))) {
-    return fail(ErrorKind::invalid_argument,
-                r.path_of("storageClass") + ": \"" + s3.storage_class +
-                    "\" is not a storage class (e.g. STANDARD_IA, GLACIER_IR)");
-  }
-  return {};
-}
-
-// Secrets are checked without ever being quoted.
-Result<void> check_credential(std::string_view value, const std::string& path, bool secret) {
-  const bool bad = std::any_of(value.begin(), value.end(), [secret](char c) {
-    const auto u = static_cast<unsigned char>(c);
-    return u < 0x21 || u == 0x7f || (!secret && u > 0x7e);
-  });
-  if (bad) {
-    return fail(ErrorKind::invalid_argument,
-                path + ": contains a space or a control character" +
-                    (secret ? std::string() : " (\"" + std::string(value) + "\")"));
-  }
-  return {};
-}
-
-Result<void> read_aws_credentials(ObjectReader& r, S3Config& s3) {
-  CCTV_TRY(r.string("accessKeyId", s3.access_key_id));
-  CCTV_TRY(r.string("secretAccessKey", s3.secret_access_key));
-  CCTV_TRY(r.string("sessionToken", s3.session_token));
-  CCTV_TRY(r.check_unknown());
-  CCTV_TRY(check_credential(s3.access_key_id, r.path_of("accessKeyId"), false));
-  CCTV_TRY(check_credential(s3.secret_access_key, r.path_of("secretAccessKey"), true));
-  CCTV_TRY(check_credential(s3.session_token, r.path_of("sessionToken"), true));
-  if (s3.access_key_id.empty() != s3.secret_access_key.empty()) {
-    return fail(ErrorKind::invalid_argument,
-                r.path_of(s3.access_key_id.empty() ? "accessKeyId" : "secretAccessKey") +
-                    ": missing (give both accessKeyId and secretAccessKey)");
-  }
-  if (!s3.session_token.empty() && s3.access_key_id.empty()) {
-    return fail(ErrorKind::invalid_argument,
-                r.path_of("sessionToken") + ": given without accessKeyId and secretAccessKey");
-  }
-  if (!s3.access_key_id.empty()) s3.credentials_source = "config";
-  return {};
-}
-
 // conversion.x265Params: "key=value:key" with plain characters, none of the options
 // the converter sets itself to cut one fragment per segment.
 Result<void> check_x265_params(std::string_view params) {
@@ -475,37 +219,6 @@ Result<void> check_x265_params(std::string_view params) {
   }
   return {};
 }
-
-}  // namespace
-
-// With S3 on and no awsCredentials, the usual AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY /
-// AWS_SESSION_TOKEN environment variables; one of the two is required.
-Result<void> finish_s3_credentials(S3Config& s3,
-                                   const std::function<const char*(const char*)>& env) {
-  if (!s3.enabled() || !s3.access_key_id.empty()) return {};
-  const auto get = [&](const char* name) {
-    const char* value = env(name);
-    return std::string(value == nullptr ? "" : value);
-  };
-  s3.access_key_id = get("AWS_ACCESS_KEY_ID");
-  s3.secret_access_key = get("AWS_SECRET_ACCESS_KEY");
-  s3.session_token = get("AWS_SESSION_TOKEN");
-  if (s3.access_key_id.empty() || s3.secret_access_key.empty()) {
-    s3.access_key_id.clear();
-    s3.secret_access_key.clear();
-    s3.session_token.clear();
-    return fail(ErrorKind::invalid_argument,
-                "awsCredentials: missing (S3 sync is on: give awsCredentials.accessKeyId and "
-                "secretAccessKey, or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)");
-  }
-  CCTV_TRY(check_credential(s3.access_key_id, "$AWS_ACCESS_KEY_ID", false));
-  CCTV_TRY(check_credential(s3.secret_access_key, "$AWS_SECRET_ACCESS_KEY", true));
-  CCTV_TRY(check_credential(s3.session_token, "$AWS_SESSION_TOKEN", true));
-  s3.credentials_source = "environment";
-  return {};
-}
-
-namespace {
 
 Result<Config> parse(const Json& root) {
   if (!root.is_object()) {
@@ -674,11 +387,6 @@ std::string CameraConfig::source_url() const {
   const std::size_t authority_end = std::min(url.find_first_of("/?#", host), url.size());
   if (url.find('@', host) < authority_end) return url;  // it has credentials of its own
   return url.substr(0, host) + credentials + url.substr(host);
-}
-
-std::string S3Config::key_for(std::string_view relative) const {
-  while (relative.starts_with('/')) relative.remove_prefix(1);
-  return prefix.empty() ? std::string(relative) : prefix + "/" + std::string(relative);
 }
 
 std::filesystem::path default_config_path(const char* from_argument) {
