@@ -1,28 +1,21 @@
 // Unit tests for core/config: every key of the design (Izara keys plus this
 // project's own), defaults, and errors that name their JSON path and never a secret.
+// Recorded cameras' keys are in config_cameras_test.cpp, S3's in config_s3_test.cpp.
 #define BOOST_TEST_MODULE config
 #include <boost/test/unit_test.hpp>
 
 #include "core/config.hpp"
+#include "tests/unit/config_fixture.hpp"
 #include "tests/unit/temp_dir.hpp"
 
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <functional>
-#include <map>
-#include <ostream>
-#include <stdexcept>
 #include <string>
 #include <string_view>
 
-namespace cctv {
-inline std::ostream& boost_test_print_type(std::ostream& os, ErrorKind kind) {
-  return os << to_string(kind);
-}
-}  // namespace cctv
-
 using namespace cctv;
+using namespace cctv::test;
 namespace fs = std::filesystem;
 
 namespace {
@@ -89,34 +82,6 @@ constexpr std::string_view k_full_config = R"json({
 })json";
 
 constexpr std::string_view k_minimal = R"({"storageConfig": {"savePath": "/srv/cctv"}})";
-
-// A minimal valid config with `fragment` added at the top level: `"key": value`.
-std::string with(std::string_view fragment) {
-  return R"({"storageConfig": {"savePath": "/srv/cctv"}, )" + std::string(fragment) + "}";
-}
-
-// A config with the given cameras array body.
-std::string with_cameras(std::string_view cameras) {
-  return with(R"("cameras": [)" + std::string(cameras) + "]");
-}
-
-// Parses text that must fail and returns the error.
-Error error_of(std::string_view json) {
-  auto config = parse_config(json, "test.json");
-  if (config) throw std::runtime_error("expected an error for: " + std::string(json));
-  return config.error();
-}
-
-bool contains(std::string_view haystack, std::string_view needle) {
-  return haystack.find(needle) != std::string_view::npos;
-}
-
-// Checks that a config fails with an invalid_argument error naming `path`.
-void check_error_names(std::string_view json, std::string_view path) {
-  const Error e = error_of(json);
-  BOOST_TEST(e.kind == ErrorKind::invalid_argument);
-  BOOST_TEST(contains(e.message, path), "\"" << e.message << "\" should name " << path);
-}
 
 using cctv::test::TempDir;
 
@@ -488,160 +453,6 @@ BOOST_AUTO_TEST_CASE(secrets_never_appear_in_error_messages) {
   }
 }
 
-// ---------------------------------------------------------------- recorded cameras
-
-BOOST_AUTO_TEST_CASE(recorder_keys_and_their_defaults) {
-  auto parsed = parse_config(with_cameras(
-      R"({"cameraName": "a", "url": "rtsp://127.0.0.1:8554/cam1", "segmentSeconds": 2},
-         {"cameraName": "b", "ipAddress": "10.0.0.5"},
-         {"cameraName": "c"},
-         {"cameraName": "d", "url": "/srv/test/clip.ts", "enabled": false})"));
-  BOOST_TEST_REQUIRE(parsed.has_value(), (parsed ? "" : parsed.error().message));
-  const auto& cams = parsed->cameras;
-  BOOST_TEST(cams[0].segment_seconds == 2);
-  BOOST_TEST(cams[0].recorded());
-  BOOST_TEST(cams[0].source_url() == "rtsp://127.0.0.1:8554/cam1");
-  BOOST_TEST(cams[1].rtsp_port == 554);
-  BOOST_TEST(cams[1].rtsp_path == "/");
-  BOOST_TEST(cams[1].source_url() == "rtsp://10.0.0.5:554/");
-  BOOST_TEST(cams[1].enabled);
-  BOOST_TEST(cams[2].upload_only());
-  BOOST_TEST(!cams[2].recorded());
-  BOOST_TEST(cams[2].source_url().empty());
-  BOOST_TEST(!cams[3].enabled);
-  BOOST_TEST(!cams[3].recorded());
-  BOOST_TEST(!cams[3].upload_only());
-}
-
-BOOST_AUTO_TEST_CASE(source_url_is_built_from_the_izara_keys_with_encoded_credentials) {
-  auto parsed = parse_config(with_cameras(
-      R"({"cameraName": "a", "ipAddress": "192.168.1.10", "rtspPort": 8554,
-          "videoFeedId": "Streaming/Channels/101", "userName": "ad min",
-          "password": "p@ss:w/rd%"},
-         {"cameraName": "b", "ipAddress": "cam.local", "rtspPath": "/live?ch=1",
-          "videoFeedId": "ignored", "userName": "u"},
-         {"cameraName": "c", "ipAddress": "fe80::1", "password": "x"})"));
-  BOOST_TEST_REQUIRE(parsed.has_value(), (parsed ? "" : parsed.error().message));
-  const auto& cams = parsed->cameras;
-  BOOST_TEST(cams[0].rtsp_path == "/Streaming/Channels/101");
-  BOOST_TEST(cams[0].source_url() ==
-             "rtsp://ad%20min:p%40ss%3Aw%2Frd%25@192.168.1.10:8554/Streaming/Channels/101");
-  BOOST_TEST(cams[1].source_url() == "rtsp://u@cam.local:554/live?ch=1");
-  BOOST_TEST(cams[2].source_url() == "rtsp://:x@[fe80::1]:554/");
-}
-
-BOOST_AUTO_TEST_CASE(credentials_go_into_a_url_without_its_own) {
-  auto parsed = parse_config(with_cameras(
-      R"({"cameraName": "a", "url": "rtsp://cam:554/s", "userName": "admin", "password": "p w"},
-         {"cameraName": "b", "url": "rtsp://me:mine@cam/s", "userName": "admin"},
-         {"cameraName": "c", "url": "file:/tmp/x.ts", "userName": "admin"})"));
-  BOOST_TEST_REQUIRE(parsed.has_value(), (parsed ? "" : parsed.error().message));
-  BOOST_TEST(parsed->cameras[0].source_url() == "rtsp://admin:p%20w@cam:554/s");
-  BOOST_TEST(parsed->cameras[1].source_url() == "rtsp://me:mine@cam/s");
-  BOOST_TEST(parsed->cameras[2].source_url() == "file:/tmp/x.ts");
-}
-
-BOOST_AUTO_TEST_CASE(supported_urls_are_accepted) {
-  for (const char* good :
-       {"rtsp://cam/x", "RTSP://cam:554/x", "rtsps://cam/x", "http://10.0.0.1:8080/cam.ts",
-        "https://cam.example/mjpeg", "rtsp://user:p%40ss@cam/x", "/var/test/clip.ts",
-        "file:/var/test/clip.ts", "rtsp://[fe80::1]:554/x"}) {
-    auto parsed =
-        parse_config(with_cameras(R"({"cameraName": "a", "url": ")" + std::string(good) + R"("})"));
-    BOOST_TEST(parsed.has_value(), good << ": " << (parsed ? "" : parsed.error().message));
-  }
-}
-
-BOOST_AUTO_TEST_CASE(bad_urls_are_rejected_with_their_path_and_without_the_password) {
-  for (const char* bad :
-       {"", "ftp://cam/x", "cam/x", "rtsp:/cam", "rtsp://", "rtsp:///x", "rtsp://user:pw@/x",
-        "relative/file.ts", "javascript:alert(1)", "rtsp://cam /x", "file:relative.ts",
-        "rtsp://cam:554", "rtsp://admin:hunter2@cam/x\\u0000", "rtsp://cam/\\n"}) {
-    const std::string cam = R"({"cameraName": "a", "url": ")" + std::string(bad) + R"("})";
-    if (std::string_view(bad).empty()) {
-      // An empty url means none: an upload-only camera.
-      BOOST_TEST(parse_config(with_cameras(cam)).has_value());
-      continue;
-    }
-    if (std::string_view(bad) == "rtsp://cam:554") {
-      BOOST_TEST(parse_config(with_cameras(cam)).has_value());  // a path is optional
-      continue;
-    }
-    const Error e = error_of(with_cameras(cam));
-    BOOST_TEST(contains(e.message, "cameras[0].url"), bad << ": " << e.message);
-    BOOST_TEST(!contains(e.message, "hunter2"), "secret leaked: " << e.message);
-  }
-  const Error e = error_of(with_cameras(R"({"cameraName": "a", "url": "ftp://admin:hunter2@x/"})"));
-  BOOST_TEST(contains(e.message, "not a supported URL"), e.message);
-  BOOST_TEST(!contains(e.message, "hunter2"), e.message);
-}
-
-BOOST_AUTO_TEST_CASE(bad_ports_hosts_and_paths_are_rejected_with_their_path) {
-  check_error_names(with_cameras(R"({"cameraName": "a", "ipAddress": "cam", "rtspPort": 0})"),
-                    "cameras[0].rtspPort");
-  check_error_names(with_cameras(R"({"cameraName": "a", "ipAddress": "cam", "rtspPort": 65536})"),
-                    "cameras[0].rtspPort");
-  check_error_names(with_cameras(R"({"cameraName": "a", "ipAddress": "cam", "rtspPort": "554"})"),
-                    "cameras[0].rtspPort");
-  for (const char* bad : {"cam:554", "a b", "cam/x", "user@cam", "../x/y", "c\\u0001"}) {
-    check_error_names(
-        with_cameras(R"({"cameraName": "a", "ipAddress": ")" + std::string(bad) + R"("})"),
-        "cameras[0].ipAddress");
-  }
-  check_error_names(with_cameras(R"({"cameraName": "a", "ipAddress": "cam", "rtspPath": "/a b"})"),
-                    "cameras[0].rtspPath");
-  check_error_names(
-      with_cameras(R"({"cameraName": "a", "ipAddress": "cam", "videoFeedId": "x\"y"})"),
-      "cameras[0].videoFeedId");
-  check_error_names(
-      with_cameras(R"({"cameraName": "a", "ipAddress": "cam", "password": "a\u0007b"})"),
-      "cameras[0].password");
-}
-
-BOOST_AUTO_TEST_CASE(segment_seconds_and_its_alias) {
-  auto alias = parse_config(with_cameras(R"({"cameraName": "a", "videoDuration": 6})"));
-  BOOST_TEST_REQUIRE(alias.has_value());
-  BOOST_TEST(alias->cameras[0].segment_seconds == 6);
-  auto both =
-      parse_config(with_cameras(R"({"cameraName": "a", "segmentSeconds": 5, "videoDuration": 5})"));
-  BOOST_TEST_REQUIRE(both.has_value());
-  BOOST_TEST(both->cameras[0].segment_seconds == 5);
-  const Error differ =
-      error_of(with_cameras(R"({"cameraName": "a", "segmentSeconds": 5, "videoDuration": 6})"));
-  BOOST_TEST(contains(differ.message, "cameras[0].videoDuration"), differ.message);
-  BOOST_TEST(contains(differ.message, "segmentSeconds"), differ.message);
-  check_error_names(with_cameras(R"({"cameraName": "a", "segmentSeconds": 0})"),
-                    "cameras[0].segmentSeconds");
-  check_error_names(with_cameras(R"({"cameraName": "a", "segmentSeconds": 601})"),
-                    "cameras[0].segmentSeconds");
-  // An hour is fine for an upload-only camera, but a recorded one cuts at most every 600 s.
-  check_error_names(
-      with_cameras(R"({"cameraName": "a", "url": "rtsp://cam/x", "videoDuration": 3600})"),
-      "cameras[0].videoDuration");
-}
-
-BOOST_AUTO_TEST_CASE(resolution_and_enabled_are_checked) {
-  auto parsed = parse_config(
-      with_cameras(R"({"cameraName": "a", "resolution": "1280x720", "enabled": true})"));
-  BOOST_TEST_REQUIRE(parsed.has_value());
-  BOOST_TEST(parsed->cameras[0].width == 1280);
-  BOOST_TEST(parsed->cameras[0].height == 720);
-  for (const char* bad : {"720p", "1280x", "x720", "0x0", "1280*720", "-1x5"}) {
-    check_error_names(
-        with_cameras(R"({"cameraName": "a", "resolution": ")" + std::string(bad) + R"("})"),
-        "cameras[0].resolution");
-  }
-  check_error_names(with_cameras(R"({"cameraName": "a", "enabled": "yes"})"), "cameras[0].enabled");
-}
-
-BOOST_AUTO_TEST_CASE(hostile_camera_names_are_rejected_before_anything_is_recorded) {
-  for (const char* bad : {"", "..", "../etc", "a/../b", "/abs", "a\\u0000b"}) {
-    const std::string cam =
-        R"({"cameraName": ")" + std::string(bad) + R"(", "url": "rtsp://cam/x"})";
-    check_error_names(with_cameras(cam), "cameras[0].cameraName");
-  }
-}
-
 // ---------------------------------------------------------------- files
 
 BOOST_AUTO_TEST_CASE(load_config_reads_a_file_and_names_it_in_errors) {
@@ -678,160 +489,6 @@ BOOST_AUTO_TEST_CASE(default_config_path_prefers_argument_then_environment) {
   ::setenv("CCTV_CONFIG", "", 1);
   BOOST_TEST(default_config_path(nullptr) == fs::path("/etc/cctv/config.json"));
   ::unsetenv("CCTV_CONFIG");
-}
-
-// ---------------------------------------------------------------- S3 (docs/s3.md)
-
-namespace {
-
-// S3 settings with credentials, `fragment` added to s3Config.
-std::string with_s3(std::string_view fragment) {
-  return with(R"("s3Config": {"s3Bucket": "cctv-archive")" +
-              std::string(fragment.empty() ? "" : ", ") + std::string(fragment) +
-              R"(}, "awsCredentials": {"accessKeyId": "AKID", "secretAccessKey": "s/x+y"})");
-}
-
-// A fake environment for finish_s3_credentials.
-struct FakeEnv {
-  std::map<std::string, std::string> vars;
-  [[nodiscard]] std::function<const char*(const char*)> get() const {
-    return [this](const char* name) -> const char* {
-      auto it = vars.find(name);
-      return it == vars.end() ? nullptr : it->second.c_str();
-    };
-  }
-};
-
-}  // namespace
-
-BOOST_AUTO_TEST_CASE(s3_keys_of_the_izara_design_and_their_aliases) {
-  auto izara = parse_config(with_s3(R"("s3Path": "/cctv/site1/")"));
-  BOOST_TEST_REQUIRE(izara.has_value(), izara.error().message);
-  BOOST_TEST(izara->s3.bucket == "cctv-archive");
-  BOOST_TEST(izara->s3.prefix == "cctv/site1");
-  // bucket and prefix are aliases: either, or both when equal.
-  auto alias = parse_config(with(R"("s3Config": {"bucket": "b12", "prefix": "p"},
-      "awsCredentials": {"accessKeyId": "AKID", "secretAccessKey": "s"})"));
-  BOOST_TEST_REQUIRE(alias.has_value(), alias.error().message);
-  BOOST_TEST(alias->s3.bucket == "b12");
-  BOOST_TEST(alias->s3.prefix == "p");
-  BOOST_TEST(parse_config(with_s3(R"("bucket": "cctv-archive")")).has_value());
-  check_error_names(with_s3(R"("bucket": "other")"), "s3Config.bucket");
-  check_error_names(with(R"("s3Config": {"s3Path": "a", "prefix": "b"})"), "s3Config.prefix");
-}
-
-BOOST_AUTO_TEST_CASE(bad_s3_values_are_reported_with_their_path) {
-  check_error_names(with_s3(R"("multipartThresholdMB": 4)"), "s3Config.multipartThresholdMB");
-  check_error_names(with_s3(R"("multipartThresholdMB": 5121)"), "s3Config.multipartThresholdMB");
-  check_error_names(with_s3(R"("multipartPartSizeMB": 1)"), "s3Config.multipartPartSizeMB");
-  check_error_names(with_s3(R"("uploadConcurrency": 0)"), "s3Config.uploadConcurrency");
-  check_error_names(with_s3(R"("uploadConcurrency": 65)"), "s3Config.uploadConcurrency");
-  check_error_names(with_s3(R"("uploadLimitKBps": -1)"), "s3Config.uploadLimitKBps");
-  check_error_names(with_s3(R"("presignSeconds": 0)"), "s3Config.presignSeconds");
-  check_error_names(with_s3(R"("presignSeconds": 604801)"), "s3Config.presignSeconds");
-  check_error_names(with_s3(R"("uploadSegments": "yes")"), "s3Config.uploadSegments");
-  check_error_names(with_s3(R"("verifyTls": 0)"), "s3Config.verifyTls");
-  check_error_names(with_s3(R"("region": "EU central")"), "s3Config.region");
-  check_error_names(with_s3(R"("region": "")"), "s3Config.region");
-  check_error_names(with_s3(R"("storageClass": "standard ia")"), "s3Config.storageClass");
-  check_error_names(with_s3(R"("s3Path": "a//b")"), "s3Config.s3Path");
-  check_error_names(with_s3(R"("s3Path": "a/../b")"), "s3Config.s3Path");
-  check_error_names(with_s3(R"("endpoint": "ftp://s3.example.net")"), "s3Config.endpoint");
-  check_error_names(with_s3(R"("endpoint": "s3.example.net")"), "s3Config.endpoint");
-  check_error_names(with_s3(R"("endpoint": "https://s3.example.net/bucket")"), "s3Config.endpoint");
-  check_error_names(with_s3(R"("endpoint": "https://")"), "s3Config.endpoint");
-  check_error_names(with(R"("s3Config": {"s3Bucket": "Bad Name!"})"), "s3Config.s3Bucket");
-  check_error_names(with(R"("s3Config": {"s3Bucket": 5})"), "s3Config.s3Bucket");
-  check_error_names(with_s3(R"("storageclass": "GLACIER_IR")"), "s3Config.storageclass");
-}
-
-BOOST_AUTO_TEST_CASE(s3_endpoint_and_bucket_rules) {
-  auto local = parse_config(
-      with_s3(R"("endpoint": "http://127.0.0.1:4569/", "pathStyle": true, "region": "garage")"));
-  BOOST_TEST_REQUIRE(local.has_value(), local.error().message);
-  BOOST_TEST(local->s3.endpoint == "http://127.0.0.1:4569");  // the trailing '/' dropped
-  // A bucket name that is not a DNS label needs path-style addressing.
-  const Error e = error_of(with(R"("s3Config": {"s3Bucket": "My_Bucket"},
-      "awsCredentials": {"accessKeyId": "AKID", "secretAccessKey": "s"})"));
-  BOOST_TEST(contains(e.message, "s3Config.s3Bucket"), e.message);
-  BOOST_TEST(contains(e.message, "pathStyle"), e.message);
-  BOOST_TEST(parse_config(with(R"("s3Config": {"s3Bucket": "My_Bucket", "pathStyle": true},
-      "awsCredentials": {"accessKeyId": "AKID", "secretAccessKey": "s"})"))
-                 .has_value());
-}
-
-BOOST_AUTO_TEST_CASE(aws_credentials_need_both_parts) {
-  check_error_names(with(R"("awsCredentials": {"accessKeyId": "AKID"})"),
-                    "awsCredentials.secretAccessKey");
-  check_error_names(with(R"("awsCredentials": {"secretAccessKey": "x"})"),
-                    "awsCredentials.accessKeyId");
-  check_error_names(with(R"("awsCredentials": {"sessionToken": "x"})"),
-                    "awsCredentials.sessionToken");
-  check_error_names(with(R"("awsCredentials": {"accessKeyId": "AK ID", "secretAccessKey": "x"})"),
-                    "awsCredentials.accessKeyId");
-}
-
-BOOST_AUTO_TEST_CASE(s3_credentials_fall_back_to_the_environment) {
-  S3Config s3;
-  s3.bucket = "cctv-archive";
-  FakeEnv env;
-  env.vars = {{"AWS_ACCESS_KEY_ID", "AKIDENV"},
-              {"AWS_SECRET_ACCESS_KEY", "env/secret+"},
-              {"AWS_SESSION_TOKEN", "tok"}};
-  BOOST_TEST_REQUIRE(finish_s3_credentials(s3, env.get()).has_value());
-  BOOST_TEST(s3.access_key_id == "AKIDENV");
-  BOOST_TEST(s3.secret_access_key == "env/secret+");
-  BOOST_TEST(s3.session_token == "tok");
-  BOOST_TEST(s3.credentials_source == "environment");
-
-  // The config's credentials win; the environment's token is not mixed into them.
-  S3Config own;
-  own.bucket = "cctv-archive";
-  own.access_key_id = "AKIDCONF";
-  own.secret_access_key = "conf";
-  own.credentials_source = "config";
-  BOOST_TEST_REQUIRE(finish_s3_credentials(own, env.get()).has_value());
-  BOOST_TEST(own.access_key_id == "AKIDCONF");
-  BOOST_TEST(own.session_token.empty());
-
-  // S3 off: nothing is needed, nothing is read.
-  S3Config off;
-  BOOST_TEST(finish_s3_credentials(off, FakeEnv{}.get()).has_value());
-  BOOST_TEST(off.access_key_id.empty());
-
-  // S3 on without any credentials, or with half of them in the environment.
-  S3Config none;
-  none.bucket = "cctv-archive";
-  auto missing = finish_s3_credentials(none, FakeEnv{}.get());
-  BOOST_TEST_REQUIRE(!missing.has_value());
-  BOOST_TEST(contains(missing.error().message, "AWS_ACCESS_KEY_ID"), missing.error().message);
-  FakeEnv half;
-  half.vars = {{"AWS_SECRET_ACCESS_KEY", "hunter2"}};
-  auto partial = finish_s3_credentials(none, half.get());
-  BOOST_TEST_REQUIRE(!partial.has_value());
-  BOOST_TEST(!contains(partial.error().message, "hunter2"));
-  BOOST_TEST(none.secret_access_key.empty());
-  // A bad secret in the environment is reported by name, never by value.
-  FakeEnv bad;
-  bad.vars = {{"AWS_ACCESS_KEY_ID", "AKID"}, {"AWS_SECRET_ACCESS_KEY", "hunter2\n"}};
-  auto invalid = finish_s3_credentials(none, bad.get());
-  BOOST_TEST_REQUIRE(!invalid.has_value());
-  BOOST_TEST(contains(invalid.error().message, "$AWS_SECRET_ACCESS_KEY"), invalid.error().message);
-  BOOST_TEST(!contains(invalid.error().message, "hunter2"));
-}
-
-BOOST_AUTO_TEST_CASE(parse_config_reads_s3_credentials_from_the_environment) {
-  ::setenv("AWS_ACCESS_KEY_ID", "AKIDFROMENV", 1);
-  ::setenv("AWS_SECRET_ACCESS_KEY", "from/env", 1);
-  ::unsetenv("AWS_SESSION_TOKEN");
-  auto parsed = parse_config(with(R"("s3Config": {"s3Bucket": "cctv-archive"})"));
-  ::unsetenv("AWS_ACCESS_KEY_ID");
-  ::unsetenv("AWS_SECRET_ACCESS_KEY");
-  BOOST_TEST_REQUIRE(parsed.has_value(), parsed.error().message);
-  BOOST_TEST(parsed->s3.access_key_id == "AKIDFROMENV");
-  BOOST_TEST(parsed->s3.credentials_source == "environment");
-  const Error e = error_of(with(R"("s3Config": {"s3Bucket": "cctv-archive"})"));
-  BOOST_TEST(contains(e.message, "awsCredentials"), e.message);
 }
 
 BOOST_AUTO_TEST_CASE(export_max_minutes) {
