@@ -1,92 +1,20 @@
 // Unit tests for core/catalog: schema creation, read-only access, cameras, the
-// per-day aggregates (gaps against the 1.5 s tolerance), versions and states.
+// per-day aggregates (gaps against the 1.5 s tolerance), versions and states, the
+// schema upgrade. Camera status rows are in catalog_status_test.cpp, converted days and
+// retention's marks in catalog_converted_test.cpp.
 #define BOOST_TEST_MODULE catalog
 #include <boost/test/unit_test.hpp>
 
 #include "core/catalog.hpp"
-#include "tests/unit/temp_dir.hpp"
+#include "tests/unit/catalog_fixture.hpp"
 
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <ostream>
-#include <stdexcept>
 #include <string>
-#include <utility>
 #include <vector>
 
-namespace cctv {
-inline std::ostream& boost_test_print_type(std::ostream& os, ErrorKind kind) {
-  return os << to_string(kind);
-}
-inline std::ostream& boost_test_print_type(std::ostream& os, const Date& date) {
-  return os << format_date(date);
-}
-inline std::ostream& boost_test_print_type(std::ostream& os, DayState state) {
-  return os << to_string(state);
-}
-inline std::ostream& boost_test_print_type(std::ostream& os, CameraState state) {
-  return os << to_string(state);
-}
-}  // namespace cctv
-
 using namespace cctv;
-namespace fs = std::filesystem;
-
-namespace {
-
-constexpr std::int64_t k_s = k_micros_per_second;
-const Date k_day{2026, 11, 20};
-// 2026-11-20T10:15:00Z: day 20777 since the epoch, plus 36900 s.
-constexpr UtcMicros k_t0 = (20777LL * 86400 + 36900) * k_s;
-
-using cctv::test::TempDir;
-
-template <typename T>
-T must(Result<T> r) {
-  if (!r) throw std::runtime_error(r.error().message);
-  return std::move(*r);
-}
-void must(Result<void> r) {
-  if (!r) throw std::runtime_error(r.error().message);
-}
-
-Segment seg(const Date& date, std::string name, UtcMicros start, std::int64_t duration,
-            std::int64_t size = 1000, std::string codec = "h264 1920x1080") {
-  Segment s;
-  s.date = date;
-  s.name = std::move(name);
-  s.start_us = start;
-  s.duration_us = duration;
-  s.size_bytes = size;
-  s.codec = std::move(codec);
-  s.mtime_ns = 1'700'000'000'000'000'000 + start;
-  return s;
-}
-
-// A writable catalog in a temporary directory with one camera.
-struct Fixture {
-  TempDir dir;
-  fs::path file = dir.path() / "db" / "catalog.sqlite";
-  Catalog catalog = must(Catalog::open_writable(file));
-  std::int64_t cam = must(catalog.ensure_camera("front", "front", "UTC"));
-
-  DayRow day(const Date& date = k_day) {
-    auto d = must(catalog.find_day(cam, date));
-    if (!d) throw std::runtime_error("no day " + format_date(date));
-    return *d;
-  }
-};
-
-// Runs a query on a separate raw connection.
-std::string pragma(const fs::path& file, const char* sql) {
-  auto db = must(sqlite::Database::open(file, sqlite::Database::Mode::read_only));
-  auto s = must(db.prepared(sql));
-  if (!must(s->step())) return {};
-  return s->column_text(0);
-}
-
-}  // namespace
+using namespace cctv::test;
 
 // ---------------------------------------------------------------- opening
 
@@ -526,15 +454,6 @@ INSERT INTO segment (camera_id, date, name, start_time_us, duration_us, size_byt
 PRAGMA user_version = 1;
 )sql";
 
-CameraStatus status_of(std::int64_t camera, CameraState state, UtcMicros since) {
-  CameraStatus s;
-  s.camera_id = camera;
-  s.state = state;
-  s.since_us = since;
-  s.updated_us = since + 5;
-  return s;
-}
-
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(a_version_1_catalog_is_upgraded_in_place) {
@@ -564,52 +483,6 @@ BOOST_AUTO_TEST_CASE(a_version_1_catalog_is_upgraded_in_place) {
   BOOST_TEST(statuses[0].camera == "front");
 }
 
-BOOST_FIXTURE_TEST_CASE(camera_status_round_trips_and_is_replaced, Fixture) {
-  const std::int64_t yard = must(catalog.ensure_camera("yard", "yard", "UTC"));
-  CameraStatus s = status_of(cam, CameraState::reconnecting, k_t0);
-  s.last_error = "Connection refused";
-  must(catalog.put_camera_status(s));
-  must(catalog.put_camera_status(status_of(yard, CameraState::upload_only, k_t0)));
-  s.state = CameraState::recording;
-  s.since_us = k_t0 + 10 * k_s;
-  s.last_error.clear();
-  s.bitrate_bps = 512000;
-  s.segments_today = 42;
-  must(catalog.put_camera_status(s));
-  auto statuses = must(catalog.camera_statuses());
-  BOOST_TEST_REQUIRE(statuses.size() == 2u);
-  BOOST_TEST(statuses[0].camera == "front");  // by name
-  BOOST_TEST(statuses[0].camera_id == cam);
-  BOOST_TEST(statuses[0].state == CameraState::recording);
-  BOOST_TEST(statuses[0].since_us == k_t0 + 10 * k_s);
-  BOOST_TEST(statuses[0].last_error.empty());
-  BOOST_TEST(statuses[0].bitrate_bps == 512000);
-  BOOST_TEST(statuses[0].segments_today == 42);
-  BOOST_TEST(statuses[0].updated_us == k_t0 + 5);
-  BOOST_TEST(statuses[1].camera == "yard");
-  BOOST_TEST(statuses[1].state == CameraState::upload_only);
-  // A camera that is forgotten takes its status along.
-  must(catalog.remove_camera_if_empty(yard));
-  BOOST_TEST(must(catalog.camera_statuses()).size() == 1u);
-  must(catalog.clear_camera_statuses());
-  BOOST_TEST(must(catalog.camera_statuses()).empty());
-  // A status for a camera that does not exist is refused.
-  BOOST_TEST(!catalog.put_camera_status(status_of(9999, CameraState::disabled, k_t0)).has_value());
-}
-
-BOOST_AUTO_TEST_CASE(camera_states_have_stable_names) {
-  BOOST_TEST(to_string(CameraState::recording) == "recording");
-  BOOST_TEST(to_string(CameraState::reconnecting) == "reconnecting");
-  BOOST_TEST(to_string(CameraState::disabled) == "disabled");
-  BOOST_TEST(to_string(CameraState::upload_only) == "upload-only");
-  for (CameraState s : {CameraState::recording, CameraState::reconnecting, CameraState::disabled,
-                        CameraState::upload_only}) {
-    BOOST_TEST(parse_camera_state(to_string(s)).has_value());
-    BOOST_TEST(parse_camera_state(to_string(s)).value_or(CameraState::disabled) == s);
-  }
-  BOOST_TEST(!parse_camera_state("upload_only").has_value());
-}
-
 BOOST_FIXTURE_TEST_CASE(the_indexer_does_not_replace_the_recorders_row_of_the_same_file, Fixture) {
   Segment exact = seg(k_day, "video_101500.ts", k_t0 + 437'000, 9'950'000);
   must(catalog.put_recorded_segment(cam, exact));
@@ -632,156 +505,4 @@ BOOST_FIXTURE_TEST_CASE(the_indexer_does_not_replace_the_recorders_row_of_the_sa
   BOOST_TEST(must(catalog.segments(cam, k_day))[0].start_us == k_t0 + 437'000);
   BOOST_TEST(day().segment_count == 1);
   BOOST_TEST(day().first_start_us == k_t0 + 437'000);
-}
-
-namespace {
-
-ConvertedDay converted_of(UtcMicros start) {
-  ConvertedDay day;
-  day.init_size_bytes = 800;
-  day.file_size_bytes = 800 + 3000 + 2500;
-  day.source_size_bytes = 9000;
-  day.codec = "hevc 320x180";
-  day.fragments = {Fragment{800, 3000, start, 10 * k_s},
-                   Fragment{3800, 2500, start + 10 * k_s, 8 * k_s}};
-  return day;
-}
-
-}  // namespace
-
-BOOST_FIXTURE_TEST_CASE(a_converted_day_replaces_its_segments_and_keeps_its_row, Fixture) {
-  must(catalog.put_segment(cam, seg(k_day, "a.ts", k_t0, 10 * k_s, 5000)));
-  must(catalog.put_segment(cam, seg(k_day, "b.ts", k_t0 + 10 * k_s, 8 * k_s, 4000)));
-  BOOST_TEST(!must(catalog.converted_day(cam, k_day)).has_value());
-  const std::int64_t before = day().version;
-  must(catalog.put_converted_day(cam, k_day, converted_of(k_t0)));
-  const DayRow row = day();
-  BOOST_TEST(row.state == DayState::converted);
-  BOOST_TEST(row.version > before);
-  BOOST_TEST(row.size_bytes == 6300);
-  BOOST_TEST(row.recorded_us == 18 * k_s);
-  BOOST_TEST(row.segment_count == 2);
-  BOOST_TEST(row.first_start_us == k_t0);
-  BOOST_TEST(row.last_end_us == k_t0 + 18 * k_s);
-  BOOST_TEST(must(catalog.segments(cam, k_day)).empty());
-  auto got = must(catalog.converted_day(cam, k_day));
-  BOOST_TEST_REQUIRE(got.has_value());
-  BOOST_TEST(got->file_name == "video.mp4");
-  BOOST_TEST(got->init_size_bytes == 800);
-  BOOST_TEST(got->file_size_bytes == 6300);
-  BOOST_TEST(got->source_size_bytes == 9000);
-  BOOST_TEST(got->codec == "hevc 320x180");
-  BOOST_TEST_REQUIRE(got->fragments.size() == 2u);
-  BOOST_TEST(got->fragments[1].offset_bytes == 3800);
-  BOOST_TEST(got->fragments[1].size_bytes == 2500);
-  BOOST_TEST(got->fragments[1].start_us == k_t0 + 10 * k_s);
-  BOOST_TEST(got->fragments[1].duration_us == 8 * k_s);
-  // Refreshing (a vanished segment's removal) keeps the converted day as it is.
-  must(catalog.refresh_day(cam, k_day));
-  must(catalog.remove_segment(cam, k_day, "a.ts"));
-  BOOST_TEST(day().state == DayState::converted);
-  BOOST_TEST(day().size_bytes == 6300);
-  // Converting again replaces the fragments; the read-only side sees them.
-  ConvertedDay again = converted_of(k_t0);
-  again.fragments.pop_back();
-  must(catalog.put_converted_day(cam, k_day, again));
-  Catalog ro = must(Catalog::open_read_only(file));
-  auto seen = must(ro.converted_day(cam, k_day));
-  BOOST_TEST_REQUIRE(seen.has_value());
-  BOOST_TEST(seen->fragments.size() == 1u);
-  // A day that does not exist is refused; removing a day takes its fragments along.
-  BOOST_TEST(!catalog.put_converted_day(cam, Date{2026, 1, 1}, again).has_value());
-  must(catalog.remove_day(cam, k_day));
-  BOOST_TEST(!must(catalog.converted_day(cam, k_day)).has_value());
-  BOOST_TEST(pragma(file, "SELECT count(*) FROM fragment") == "0");
-}
-
-BOOST_FIXTURE_TEST_CASE(conversion_failures_are_counted_per_day, Fixture) {
-  must(catalog.put_segment(cam, seg(k_day, "a.ts", k_t0, 10 * k_s)));
-  BOOST_TEST(must(catalog.conversion_failures(cam, k_day)).first == 0);
-  must(catalog.put_conversion_failure(cam, k_day, "no frame decoded"));
-  must(catalog.put_conversion_failure(cam, k_day, "disk full"));
-  auto failures = must(catalog.conversion_failures(cam, k_day));
-  BOOST_TEST(failures.first == 2);
-  BOOST_TEST(failures.second == "disk full");
-  BOOST_TEST(day().state == DayState::recording);
-}
-
-BOOST_FIXTURE_TEST_CASE(day_rows_carry_their_conversion_failures, Fixture) {
-  must(catalog.put_segment(cam, seg(k_day, "a.ts", k_t0, 10 * k_s)));
-  must(catalog.put_segment(cam, seg(Date{2026, 11, 21}, "b.ts", k_t0 + 86400 * k_s, 10 * k_s)));
-  BOOST_TEST(day().conversion_failures == 0);
-  BOOST_TEST(day().conversion_error.empty());
-  const std::int64_t before = day().version;
-  must(catalog.put_conversion_failure(cam, k_day, "no frame decoded"));
-  must(catalog.put_conversion_failure(cam, k_day, "verify: 1.8 s short"));
-  BOOST_TEST(day().version > before);  // the index page's ETag changes
-  BOOST_TEST(day().conversion_failures == 2);
-  BOOST_TEST(day().conversion_error == "verify: 1.8 s short");
-  // The same through days() and days_from(), and on the read-only side; other days
-  // are untouched.
-  Catalog ro = must(Catalog::open_read_only(file));
-  const auto days = must(ro.days(cam));
-  BOOST_TEST_REQUIRE(days.size() == 2u);
-  BOOST_TEST(days[0].conversion_failures == 2);
-  BOOST_TEST(days[0].conversion_error == "verify: 1.8 s short");
-  BOOST_TEST(days[1].conversion_failures == 0);
-  BOOST_TEST(days[1].conversion_error.empty());
-  BOOST_TEST(must(ro.days_from(cam, k_day)).front().conversion_failures == 2);
-  // A successful conversion clears the reason and keeps the count.
-  must(catalog.put_converted_day(cam, k_day, converted_of(k_t0)));
-  BOOST_TEST(day().conversion_failures == 2);
-  BOOST_TEST(day().conversion_error.empty());
-}
-
-// ---------------------------------------------------------------- retention's delete
-
-BOOST_FIXTURE_TEST_CASE(a_marked_day_keeps_its_state_and_gets_no_new_segments, Fixture) {
-  must(catalog.put_segment(cam, seg(k_day, "video_101500.ts", k_t0, 10 * k_s)));
-  const std::int64_t before = day().version;
-  BOOST_TEST(!must(catalog.delete_mark(cam, k_day)).has_value());
-  BOOST_TEST(must(catalog.mark_day_deleting(cam, k_day, "days")));
-  BOOST_TEST(day().version > before);  // the index page's ETag changes
-  BOOST_TEST(must(catalog.delete_mark(cam, k_day)).value_or("") == "days");
-  BOOST_TEST(!must(catalog.mark_day_deleting(cam, k_day, "size")));  // marked already
-  // A conversion cannot start, a late segment cannot reopen it or add a row.
-  must(catalog.set_day_state(cam, k_day, DayState::converting));
-  BOOST_TEST(day().state == DayState::recording);
-  must(catalog.put_segment(cam, seg(k_day, "video_101510.ts", k_t0 + 10 * k_s, 10 * k_s)));
-  BOOST_TEST(must(catalog.segments(cam, k_day)).size() == 1u);
-  const auto marked = must(catalog.marked_days());
-  BOOST_TEST_REQUIRE(marked.size() == 1u);
-  BOOST_TEST(marked[0].camera == "front");
-  BOOST_TEST(marked[0].directory == "front");
-  BOOST_TEST(marked[0].date == k_day);
-  BOOST_TEST(marked[0].reason == "days");
-  // Phase 3: every row of the day goes; the camera stays.
-  BOOST_TEST(must(catalog.forget_marked_day(cam, k_day)));
-  BOOST_TEST(!must(catalog.find_day(cam, k_day)).has_value());
-  BOOST_TEST(must(catalog.segments(cam, k_day)).empty());
-  BOOST_TEST(must(catalog.marked_days()).empty());
-  BOOST_TEST(!must(catalog.forget_marked_day(cam, k_day)));
-  // The day may come back later, unmarked (a file that arrived after the delete).
-  must(catalog.put_segment(cam, seg(k_day, "video_101500.ts", k_t0, 10 * k_s)));
-  BOOST_TEST(!must(catalog.delete_mark(cam, k_day)).has_value());
-}
-
-BOOST_FIXTURE_TEST_CASE(a_converting_day_is_not_marked_and_unmarked_days_are_not_forgotten,
-                        Fixture) {
-  must(catalog.put_segment(cam, seg(k_day, "video_101500.ts", k_t0, 10 * k_s)));
-  must(catalog.set_day_state(cam, k_day, DayState::converting));
-  BOOST_TEST(!must(catalog.mark_day_deleting(cam, k_day, "free space")));
-  BOOST_TEST(!must(catalog.forget_marked_day(cam, k_day)));
-  BOOST_TEST(must(catalog.find_day(cam, k_day)).has_value());
-  BOOST_TEST(!must(catalog.mark_day_deleting(cam, Date{2020, 1, 1}, "days")));  // absent
-}
-
-BOOST_FIXTURE_TEST_CASE(a_marked_converted_day_is_forgotten_with_its_fragments, Fixture) {
-  must(catalog.put_segment(cam, seg(k_day, "video_101500.ts", k_t0, 10 * k_s)));
-  must(catalog.put_converted_day(cam, k_day, converted_of(k_t0)));
-  BOOST_TEST(must(catalog.mark_day_deleting(cam, k_day, "size")));
-  BOOST_TEST(must(catalog.forget_marked_day(cam, k_day)));
-  BOOST_TEST(pragma(file, "SELECT count(*) FROM fragment") == "0");
-  BOOST_TEST(pragma(file, "SELECT count(*) FROM converted_day") == "0");
-  BOOST_TEST(pragma(file, "SELECT count(*) FROM day") == "0");
 }
