@@ -139,6 +139,27 @@ Result<InputFormat> open_input(const std::string& url, const OpenOptions& open) 
   return input;
 }
 
+Result<void> encode_and_write(AVCodecContext* codec, AVFrame* frame, AVFormatContext* mux,
+                              int stream_index, AVPacket* packet, std::string_view file,
+                              PacketDuration duration) {
+  if (const int rc = avcodec_send_frame(codec, frame); rc < 0) {
+    return std::unexpected(error_from(rc, "encode"));
+  }
+  for (;;) {
+    const int rc = avcodec_receive_packet(codec, packet);
+    if (rc == AVERROR(EAGAIN) || rc == AVERROR_EOF) return {};
+    if (rc < 0) return std::unexpected(error_from(rc, "encode"));
+    packet->stream_index = stream_index;
+    if (duration.ticks > 0 && (duration.always || packet->duration <= 0)) {
+      packet->duration = duration.ticks;
+    }
+    av_packet_rescale_ts(packet, codec->time_base, mux->streams[stream_index]->time_base);
+    if (const int w = av_interleaved_write_frame(mux, packet); w < 0) {
+      return std::unexpected(error_from(w, "write " + std::string(file)));
+    }
+  }
+}
+
 namespace {
 
 // A custom AVIOContext and its buffer (which libav may have replaced).

@@ -1,7 +1,8 @@
 // libav (FFmpeg) at first contact: its headers are included here once, inside
 // extern "C"; RAII owners for the objects the worker holds (formats, packets,
 // frames, codec contexts, dictionaries); AVERROR mapped to ErrorKind in one place;
-// av_log routed into cctv::log. Only targets that link `cctv_av` include this.
+// av_log routed into cctv::log; the encoders' send/receive/mux loop. Only targets that
+// link `cctv_av` include this.
 #pragma once
 
 #include "core/error.hpp"
@@ -14,6 +15,7 @@ extern "C" {
 #include <libavutil/frame.h>
 }
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -86,6 +88,21 @@ struct OpenOptions {
 
 // Opens an input and reads its stream information (avformat_find_stream_info).
 Result<InputFormat> open_input(const std::string& url, const OpenOptions& open = {});
+
+// How encode_and_write() sets a packet's duration, in the codec's time base, before
+// rescaling it; an encoder may leave it 0.
+struct PacketDuration {
+  std::int64_t ticks = 0;  // 0: the encoder's, as it is
+  bool always = false;     // every packet gets `ticks`, not only those without one (<= 0)
+};
+
+// Sends `frame` (nullptr flushes) to `codec`, then writes every packet the encoder has
+// ready to stream `stream_index` of `mux` (av_interleaved_write_frame), its timestamps
+// rescaled from the codec's time base to the stream's. `packet` is the caller's, reused.
+// Errors read "encode: ..." or "write <file>: ...".
+Result<void> encode_and_write(AVCodecContext* codec, AVFrame* frame, AVFormatContext* mux,
+                              int stream_index, AVPacket* packet, std::string_view file,
+                              PacketDuration duration = {});
 
 // An input read from bytes in memory (a fragment cut out of a file, an MP4 made in
 // memory): owns the bytes, the AVIOContext over them and the opened format, freed in

@@ -115,20 +115,9 @@ Result<void> HevcEncoder::open(const AVFrame& frame, AVRational rate) {
 }
 
 Result<void> HevcEncoder::encode(AVFrame* frame) {
-  if (const int rc = avcodec_send_frame(m_codec.get(), frame); rc < 0) {
-    return std::unexpected(av::error_from(rc, "encode"));
-  }
-  for (;;) {
-    const int rc = avcodec_receive_packet(m_codec.get(), m_packet.get());
-    if (rc == AVERROR(EAGAIN) || rc == AVERROR_EOF) return {};
-    if (rc < 0) return std::unexpected(av::error_from(rc, "encode"));
-    m_packet->stream_index = 0;
-    if (m_packet->duration <= 0) m_packet->duration = m_frame_ticks;
-    av_packet_rescale_ts(m_packet.get(), m_codec->time_base, m_mux->streams[0]->time_base);
-    if (const int w = av_interleaved_write_frame(m_mux.get(), m_packet.get()); w < 0) {
-      return std::unexpected(av::error_from(w, "write " + m_file.string()));
-    }
-  }
+  // A packet without a duration lasts one frame at the opened rate.
+  return av::encode_and_write(m_codec.get(), frame, m_mux.get(), 0, m_packet.get(), m_file.native(),
+                              {.ticks = m_frame_ticks});
 }
 
 Result<void> HevcEncoder::finish() {

@@ -36,7 +36,8 @@ class HevcEncoder {
   [[nodiscard]] int width() const { return m_codec ? m_codec->width : 0; }
   [[nodiscard]] int height() const { return m_codec ? m_codec->height : 0; }
 
-  // Encodes `frame` (its pts in k_time_base); nullptr flushes.
+  // Encodes `frame` (its pts in k_time_base) and writes the packets it completes
+  // (av::encode_and_write); nullptr flushes.
   Result<void> encode(AVFrame* frame);
 
   // Flushes the encoder, writes the trailer and closes the file.

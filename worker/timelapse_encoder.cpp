@@ -80,20 +80,8 @@ Result<void> TimelapseEncoder::repeat_held_until(std::int64_t slot) {
 }
 
 Result<void> TimelapseEncoder::send(AVFrame* frame) {
-  if (const int rc = avcodec_send_frame(m_codec.get(), frame); rc < 0) {
-    return std::unexpected(av::error_from(rc, "encode"));
-  }
-  for (;;) {
-    const int rc = avcodec_receive_packet(m_codec.get(), m_packet.get());
-    if (rc == AVERROR(EAGAIN) || rc == AVERROR_EOF) return {};
-    if (rc < 0) return std::unexpected(av::error_from(rc, "encode"));
-    m_packet->stream_index = 0;
-    m_packet->duration = 1;
-    av_packet_rescale_ts(m_packet.get(), m_codec->time_base, m_mux->streams[0]->time_base);
-    if (const int w = av_interleaved_write_frame(m_mux.get(), m_packet.get()); w < 0) {
-      return std::unexpected(av::error_from(w, "write " + m_file.string()));
-    }
-  }
+  return av::encode_and_write(m_codec.get(), frame, m_mux.get(), 0, m_packet.get(), m_file.native(),
+                              {.ticks = 1, .always = true});
 }
 
 }  // namespace cctv::worker

@@ -34,6 +34,7 @@ class TimelapseEncoder {
 
  private:
   Result<void> repeat_held_until(std::int64_t slot);
+  // av::encode_and_write with every packet one tick long; nullptr flushes.
   Result<void> send(AVFrame* frame);
 
   std::filesystem::path m_file;

@@ -1,5 +1,5 @@
 // Unit tests for core/av: the RAII handles (moves free what they held), the
-// AVERROR -> ErrorKind mapping and opening inputs.
+// AVERROR -> ErrorKind mapping, opening inputs and the encode-and-mux loop.
 #define BOOST_TEST_MODULE av
 #include <boost/test/unit_test.hpp>
 
@@ -7,8 +7,12 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <string>
+#include <vector>
 #include "tests/unit/worker_fixture.hpp"
 
 using namespace cctv;
@@ -120,4 +124,70 @@ BOOST_AUTO_TEST_CASE(ffmpeg_log_lines_name_the_camera_and_hide_credentials) {
              std::string::npos);
   BOOST_TEST(text.find("s3cret") == std::string::npos);
   BOOST_TEST(text.find("abc") == std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(encode_and_write_muxes_every_frame_with_the_stream_time_base) {
+  TempDir dir;
+  const std::string file = (dir.path() / "out.mp4").string();
+  const AVCodec* x264 = avcodec_find_encoder_by_name("libx264");
+  BOOST_REQUIRE(x264 != nullptr);
+  av::CodecContext codec(avcodec_alloc_context3(x264));
+  BOOST_REQUIRE(static_cast<bool>(codec));
+  codec->width = 64;
+  codec->height = 64;
+  codec->pix_fmt = AV_PIX_FMT_YUV420P;
+  codec->time_base = AVRational{1, 10};
+  codec->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;  // MP4 wants it
+  BOOST_REQUIRE(avcodec_open2(codec.get(), x264, nullptr) == 0);
+  av::OutputFormat mux;
+  BOOST_REQUIRE(avformat_alloc_output_context2(mux.out(), nullptr, "mp4", file.c_str()) >= 0);
+  AVStream* stream = avformat_new_stream(mux.get(), nullptr);
+  BOOST_REQUIRE(stream != nullptr);
+  BOOST_REQUIRE(avcodec_parameters_from_context(stream->codecpar, codec.get()) >= 0);
+  stream->time_base = codec->time_base;
+  BOOST_REQUIRE(avio_open(&mux->pb, file.c_str(), AVIO_FLAG_WRITE) >= 0);
+  BOOST_REQUIRE(avformat_write_header(mux.get(), nullptr) >= 0);
+  BOOST_TEST(av_cmp_q(stream->time_base, codec->time_base) != 0);  // the muxer chose its own
+
+  auto packet = value_of(av::make_packet());
+  auto frame = value_of(av::make_frame());
+  frame->format = AV_PIX_FMT_YUV420P;
+  frame->width = 64;
+  frame->height = 64;
+  BOOST_REQUIRE(av_frame_get_buffer(frame.get(), 0) == 0);
+  constexpr int k_frames = 10;
+  const av::PacketDuration two_ticks{.ticks = 2, .always = true};
+  for (int i = 0; i < k_frames; ++i) {
+    BOOST_REQUIRE(av_frame_make_writable(frame.get()) == 0);
+    std::memset(frame->data[0], 20 * i, static_cast<std::size_t>(frame->linesize[0]) * 64);
+    std::memset(frame->data[1], 128, static_cast<std::size_t>(frame->linesize[1]) * 32);
+    std::memset(frame->data[2], 128, static_cast<std::size_t>(frame->linesize[2]) * 32);
+    frame->pts = i;
+    check(av::encode_and_write(codec.get(), frame.get(), mux.get(), 0, packet.get(), file,
+                               two_ticks));
+  }
+  // libx264 holds frames back (lookahead, B-frames): the flush writes them.
+  check(av::encode_and_write(codec.get(), nullptr, mux.get(), 0, packet.get(), file, two_ticks));
+  // A flushed encoder takes no more frames.
+  auto again = av::encode_and_write(codec.get(), nullptr, mux.get(), 0, packet.get(), file);
+  BOOST_REQUIRE(!again);
+  BOOST_TEST(again.error().message.starts_with("encode: "));
+  BOOST_REQUIRE(av_write_trailer(mux.get()) == 0);
+  mux.reset();
+
+  // Read back: every frame at its time, in ticks of 1/10 s; the MP4 keeps the duration of
+  // the last packet only (the others' follow from the next dts), so 9 + 2 ticks in all.
+  auto input = value_of(av::open_input(file));
+  BOOST_REQUIRE(input->nb_streams == 1U);
+  const AVRational read_base = input->streams[0]->time_base;
+  BOOST_TEST(av_rescale_q(input->streams[0]->duration, read_base, codec->time_base) == 11);
+  std::vector<std::int64_t> pts;
+  while (av_read_frame(input.get(), packet.get()) >= 0) {
+    pts.push_back(av_rescale_q(packet->pts, read_base, codec->time_base));
+    av_packet_unref(packet.get());
+  }
+  std::sort(pts.begin(), pts.end());
+  std::vector<std::int64_t> expected(k_frames);
+  for (int i = 0; i < k_frames; ++i) expected[i] = i;
+  BOOST_TEST(pts == expected, boost::test_tools::per_element());
 }
