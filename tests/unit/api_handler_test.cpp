@@ -4,71 +4,34 @@
 #include "fcgi/api_handler.hpp"
 
 #include "core/catalog.hpp"
+#include "tests/unit/web_fixture.hpp"
 
 #include <boost/test/unit_test.hpp>
 #include <nlohmann/json.hpp>
 
-#include <unistd.h>
-#include <chrono>
 #include <filesystem>
 
 using namespace cctv;
 using namespace cctv::web;
+using cctv::test::now_us;
 using Json = nlohmann::json;
 
 namespace {
 
-UtcMicros now_us() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 // Camera "front" (Europe/Berlin, directory "front"): three 2 s segments at 10:15:00
 // local on 2026-10-31 and 2026-11-20, and 2026-11-19 converted to video.mp4. Camera
 // "back" (UTC) has no days.
-struct Fixture {
-  std::filesystem::path dir;
-  Config config;
+struct Fixture : test::WebArchive {
   std::int64_t front = 0;
 
-  Fixture() {
-    dir =
-        std::filesystem::temp_directory_path() / ("cctv-api-handler-" + std::to_string(::getpid()));
-    std::filesystem::remove_all(dir);
-    std::filesystem::create_directories(dir);
-    config.save_path = dir / "archive";
-    config.catalog_path = dir / "catalog.sqlite";
+  Fixture() : WebArchive("cctv-api-handler") {
     config.web_base_url = "/cctv/";
-    auto catalog = Catalog::open_writable(config.catalog_path);
-    BOOST_REQUIRE(catalog);
-    front = *catalog->ensure_camera("front", "front", "Europe/Berlin");
-    BOOST_REQUIRE(catalog->ensure_camera("back", "back", "UTC"));
-    auto zone = *TimeZone::load("Europe/Berlin");
-    for (Date d : {Date{2026, 10, 31}, Date{2026, 11, 19}, Date{2026, 11, 20}}) {
-      for (int i = 0; i < 3; ++i) {
-        Segment s;
-        s.date = d;
-        s.name = "video_10150" + std::to_string(i * 2) + ".ts";
-        s.start_us = zone.to_utc(LocalTime{d, 10, 15, i * 2});
-        s.duration_us = 2'000'000;
-        s.size_bytes = 500'000;
-        s.codec = "h264 640x360";
-        BOOST_REQUIRE(catalog->put_segment(front, s));
-      }
-    }
-    ConvertedDay file;
-    file.init_size_bytes = 3739;
-    file.codec = "hevc 640x360";
-    const UtcMicros start = zone.to_utc(LocalTime{Date{2026, 11, 19}, 10, 15, 0});
-    file.fragments = {Fragment{3739, 500, start, 2'000'000},
-                      Fragment{4239, 600, start + 2'000'000, 2'000'000},
-                      Fragment{4839, 700, start + 4'000'000, 2'000'000}};
-    file.file_size_bytes = 5539;
-    file.source_size_bytes = 1'500'000;
-    BOOST_REQUIRE(catalog->put_converted_day(front, Date{2026, 11, 19}, file));
+    Catalog catalog = open_catalog();
+    front = test::put_front_and_back(catalog);
+    test::put_segments_at_1015(catalog, front,
+                               {Date{2026, 10, 31}, Date{2026, 11, 19}, Date{2026, 11, 20}});
+    test::put_converted_2026_11_19(catalog, front);
   }
-  ~Fixture() { std::filesystem::remove_all(dir); }
 
   void set_status(CameraState state, UtcMicros updated, const std::string& error = "") {
     auto catalog = Catalog::open_writable(config.catalog_path);
@@ -227,7 +190,7 @@ BOOST_FIXTURE_TEST_CASE(bad_requests_get_json_errors_with_the_right_status, Fixt
 }
 
 BOOST_FIXTURE_TEST_CASE(a_missing_catalog_is_503_but_system_json_still_answers, Fixture) {
-  config.catalog_path = dir / "missing" / "catalog.sqlite";
+  config.catalog_path = dir.path() / "missing" / "catalog.sqlite";
   const Json cams = get_json("/cctv/api/1/cameras.json", 503);
   BOOST_TEST(cams["error"]["status"] == 503);
   const Json sys = get_json("/cctv/api/1/system.json");

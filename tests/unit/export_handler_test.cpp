@@ -6,60 +6,23 @@
 #include "fcgi/export_handler.hpp"
 
 #include "core/catalog.hpp"
+#include "tests/unit/web_fixture.hpp"
 
 #include <boost/test/unit_test.hpp>
-
-#include <unistd.h>
-#include <filesystem>
 
 using namespace cctv;
 using namespace cctv::web;
 
 namespace {
 
-struct Fixture {
-  std::filesystem::path dir;
-  Config config;
-
-  Fixture() {
-    dir = std::filesystem::temp_directory_path() /
-          ("cctv-export-handler-" + std::to_string(::getpid()));
-    std::filesystem::remove_all(dir);
-    std::filesystem::create_directories(dir);
-    config.save_path = dir / "archive";
-    config.catalog_path = dir / "catalog.sqlite";
+struct Fixture : test::WebArchive {
+  Fixture() : WebArchive("cctv-export-handler") {
     config.web_base_url = "/cctv/";
-    auto catalog = Catalog::open_writable(config.catalog_path);
-    BOOST_REQUIRE(catalog);
-    const std::int64_t front = *catalog->ensure_camera("front", "front", "Europe/Berlin");
-    BOOST_REQUIRE(catalog->ensure_camera("back", "back", "UTC"));
-    auto zone = *TimeZone::load("Europe/Berlin");
-    for (Date d : {Date{2026, 11, 19}, Date{2026, 11, 20}}) {
-      for (int i = 0; i < 3; ++i) {
-        Segment s;
-        s.date = d;
-        s.name = "video_10150" + std::to_string(i * 2) + ".ts";
-        s.start_us = zone.to_utc(LocalTime{d, 10, 15, i * 2});
-        s.duration_us = 2'000'000;
-        s.size_bytes = 500'000;
-        s.codec = "h264 640x360";
-        BOOST_REQUIRE(catalog->put_segment(front, s));
-      }
-    }
-    ConvertedDay file;
-    file.init_size_bytes = 3739;
-    file.codec = "hevc 640x360";
-    const UtcMicros start = zone.to_utc(LocalTime{Date{2026, 11, 19}, 10, 15, 0});
-    file.fragments = {Fragment{3739, 500, start, 2'000'000},
-                      Fragment{4239, 600, start + 2'000'000, 2'000'000},
-                      Fragment{4839, 700, start + 4'000'000, 2'000'000}};
-    file.file_size_bytes = 5539;
-    file.source_size_bytes = 1'500'000;
-    BOOST_REQUIRE(catalog->put_converted_day(front, Date{2026, 11, 19}, file));
+    Catalog catalog = open_catalog();
+    const std::int64_t front = test::put_front_and_back(catalog);
+    test::put_segments_at_1015(catalog, front, {Date{2026, 11, 19}, Date{2026, 11, 20}});
+    test::put_converted_2026_11_19(catalog, front);
   }
-  Fixture(const Fixture&) = delete;
-  Fixture& operator=(const Fixture&) = delete;
-  ~Fixture() { std::filesystem::remove_all(dir); }
 };
 
 Request query(const std::string& q) {

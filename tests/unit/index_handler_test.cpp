@@ -2,66 +2,35 @@
 #include "fcgi/index_handler.hpp"
 
 #include "core/catalog.hpp"
+#include "tests/unit/web_fixture.hpp"
 
 #include <boost/test/unit_test.hpp>
 
-#include <unistd.h>
-#include <chrono>
-#include <filesystem>
-
 using namespace cctv;
 using namespace cctv::web;
+using cctv::test::now_us;
 
 namespace {
 
-UtcMicros now_us() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-// A real catalog: camera "front" (Europe/Berlin) with two days in two months, and
-// camera "back" with no days; "front" is recording and reports an error text that
-// tries to inject markup.
-struct Fixture {
-  std::filesystem::path dir;
-  Config config;
-
-  Fixture() {
+// A real catalog: camera "front" (Europe/Berlin) with two days in two months (three 2 s
+// segments at 10:15:00 local on 2026-10-31 and 2026-11-20), and camera "back" with no
+// days; "front" is reconnecting and reports an error text that tries to inject markup,
+// as the page's title does.
+struct Fixture : test::WebArchive {
+  Fixture() : WebArchive("cctv-index-handler") {
     register_index_template();
-    dir = std::filesystem::temp_directory_path() /
-          ("cctv-index-handler-" + std::to_string(::getpid()));
-    std::filesystem::remove_all(dir);
-    std::filesystem::create_directories(dir);
-    config.save_path = dir / "archive";
-    config.catalog_path = dir / "catalog.sqlite";
     config.web_title = "Yard <cams>";
-    auto catalog = Catalog::open_writable(config.catalog_path);
-    BOOST_REQUIRE(catalog);
-    const std::int64_t front = *catalog->ensure_camera("front", "front", "Europe/Berlin");
-    BOOST_REQUIRE(catalog->ensure_camera("back", "back", "UTC"));
-    auto zone = *TimeZone::load("Europe/Berlin");
-    for (Date d : {Date{2026, 10, 31}, Date{2026, 11, 20}}) {
-      for (int i = 0; i < 3; ++i) {
-        Segment s;
-        s.date = d;
-        s.name = "video_10150" + std::to_string(i * 2) + ".ts";
-        s.start_us = zone.to_utc(LocalTime{d, 10, 15, i * 2});
-        s.duration_us = 2'000'000;
-        s.size_bytes = 500'000;
-        s.codec = "h264 640x360";
-        BOOST_REQUIRE(catalog->put_segment(front, s));
-      }
-    }
+    Catalog catalog = open_catalog();
+    const std::int64_t front = test::put_front_and_back(catalog);
+    test::put_segments_at_1015(catalog, front, {Date{2026, 10, 31}, Date{2026, 11, 20}});
     CameraStatus status;
     status.camera_id = front;
     status.state = CameraState::reconnecting;
-    status.since_us = zone.to_utc(LocalTime{Date{2026, 11, 21}, 8, 0, 0});
+    status.since_us = test::berlin().to_utc(LocalTime{Date{2026, 11, 21}, 8, 0, 0});
     status.last_error = "<script>alert(1)</script> Connection refused";
     status.updated_us = now_us();
-    BOOST_REQUIRE(catalog->put_camera_status(status));
+    BOOST_REQUIRE(catalog.put_camera_status(status));
   }
-  ~Fixture() { std::filesystem::remove_all(dir); }
 
   Response get() {
     IndexHandler handler(config);

@@ -4,11 +4,9 @@
 #include "core/catalog.hpp"
 #include "core/layout.hpp"
 #include "core/sqlite.hpp"
+#include "tests/unit/web_fixture.hpp"
 
 #include <boost/test/unit_test.hpp>
-
-#include <unistd.h>
-#include <filesystem>
 
 using namespace cctv;
 using namespace cctv::web;
@@ -25,33 +23,23 @@ std::string header(const Response& r, std::string_view name) {
 // A real catalog in a temporary directory: camera "front" (UTC) with a closed
 // day 2026-11-19 (three 10 s segments, a gap before the third) and an open day
 // 2026-11-20; optionally a second camera.
-struct Fixture {
-  std::filesystem::path dir;
-  Config config;
+struct Fixture : test::WebArchive {
   std::shared_ptr<PlaylistCache> cache = std::make_shared<PlaylistCache>();
   std::int64_t front = 0;
 
-  Fixture() {
-    dir = std::filesystem::temp_directory_path() /
-          ("cctv-playlist-handler-" + std::to_string(::getpid()));
-    std::filesystem::remove_all(dir);
-    std::filesystem::create_directories(dir);
-    config.save_path = dir / "archive";
-    config.catalog_path = dir / "catalog.sqlite";
-    auto catalog = Catalog::open_writable(config.catalog_path);
-    BOOST_REQUIRE(catalog);
-    front = *catalog->ensure_camera("front", "front", "UTC");
+  Fixture() : WebArchive("cctv-playlist-handler") {
+    Catalog catalog = open_catalog();
+    front = *catalog.ensure_camera("front", "front", "UTC");
     const UtcMicros day1 = TimeZone::utc().day_start(Date{2026, 11, 19});
-    put(*catalog, Date{2026, 11, 19}, "video_000000.ts", day1, 10'000'000);
-    put(*catalog, Date{2026, 11, 19}, "video_000010.ts", day1 + 10'000'000, 10'040'000);
-    put(*catalog, Date{2026, 11, 19}, "video_000100.ts", day1 + 60'000'000, 9'960'000);
-    BOOST_REQUIRE(catalog->set_day_state(front, Date{2026, 11, 19}, DayState::settled));
+    put(catalog, Date{2026, 11, 19}, "video_000000.ts", day1, 10'000'000);
+    put(catalog, Date{2026, 11, 19}, "video_000010.ts", day1 + 10'000'000, 10'040'000);
+    put(catalog, Date{2026, 11, 19}, "video_000100.ts", day1 + 60'000'000, 9'960'000);
+    BOOST_REQUIRE(catalog.set_day_state(front, Date{2026, 11, 19}, DayState::settled));
     const UtcMicros day2 = TimeZone::utc().day_start(Date{2026, 11, 20});
     for (int i = 0; i < 30; ++i) {
-      put(*catalog, Date{2026, 11, 20}, segment_name(i * 10), day2 + i * 10'000'000LL, 10'000'000);
+      put(catalog, Date{2026, 11, 20}, segment_name(i * 10), day2 + i * 10'000'000LL, 10'000'000);
     }
   }
-  ~Fixture() { std::filesystem::remove_all(dir); }
 
   void put(Catalog& catalog, Date date, std::string name, UtcMicros start, std::int64_t dur,
            std::int64_t camera = 0) {
