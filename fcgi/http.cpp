@@ -79,7 +79,7 @@ Response error_response(const Error& error) {
   return text_response(status_for(error.kind), error.message);
 }
 
-std::string serialize_head(const Response& response, std::size_t content_length) {
+std::string serialize_head(const Response& response, std::optional<std::size_t> content_length) {
   std::string head = "Status: " + std::to_string(response.status) + " " +
                      std::string(status_text(response.status)) + "\r\n";
   for (const auto& [name, value] : response.headers) {
@@ -88,7 +88,9 @@ std::string serialize_head(const Response& response, std::size_t content_length)
     head += value;
     head += "\r\n";
   }
-  if (response.status != 304) head += "Content-Length: " + std::to_string(content_length) + "\r\n";
+  if (content_length && response.status != 304) {
+    head += "Content-Length: " + std::to_string(*content_length) + "\r\n";
+  }
   head += "\r\n";
   return head;
 }

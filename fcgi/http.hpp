@@ -47,9 +47,11 @@ Response text_response(int status, std::string_view reason);
 Response error_response(const Error& error);  // status from the error kind
 int status_for(ErrorKind kind);
 
-// The CGI/FastCGI response head: "Status: 200 OK\r\nContent-Type: ...\r\n\r\n".
+// The CGI/FastCGI response head: "Status: 200 OK\r\nContent-Type: ...\r\n\r\n", with
+// a Content-Length of `content_length` (not on a 304); without one (nullopt) for a
+// streamed answer whose handler does not know its size (it may set the header itself).
 // HEAD requests get the head only.
-std::string serialize_head(const Response& response, std::size_t content_length);
+std::string serialize_head(const Response& response, std::optional<std::size_t> content_length);
 
 // Conditional GET: true when If-None-Match matches `etag` (or, without
 // If-None-Match, If-Modified-Since is not older than `last_modified_s`).

@@ -74,20 +74,6 @@ StreamedResponse dispatch(Handler& handler, const Request& request) {
   return {text_response(500, "internal error (see the server log)"), nullptr};
 }
 
-// The head of a streamed answer: no Content-Length unless the handler knows it.
-std::string serialize_stream_head(const Response& response) {
-  std::string head = "Status: " + std::to_string(response.status) + " " +
-                     std::string(status_text(response.status)) + "\r\n";
-  for (const auto& [name, value] : response.headers) {
-    head += name;
-    head += ": ";
-    head += value;
-    head += "\r\n";
-  }
-  head += "\r\n";
-  return head;
-}
-
 // Sends an answer through `write`: the head, then the body or the stream. A stream that
 // throws after its head went out can only be cut short (the client sees a short body).
 void send(const Request& request, const StreamedResponse& answer, const BodyWriter& write) {
@@ -99,7 +85,7 @@ void send(const Request& request, const StreamedResponse& answer, const BodyWrit
     write(text);
     return;
   }
-  if (!write(serialize_stream_head(resp)) || !body) return;
+  if (!write(serialize_head(resp, std::nullopt)) || !body) return;
   try {
     answer.stream(write);
   } catch (const std::exception& e) {

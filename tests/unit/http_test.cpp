@@ -16,6 +16,17 @@ BOOST_AUTO_TEST_CASE(head_has_status_headers_and_length) {
   BOOST_TEST(r.body_view() == "no such day second line\n");  // one line
 }
 
+BOOST_AUTO_TEST_CASE(a_streamed_head_has_no_length_and_a_304_none) {
+  Response r;
+  r.status = 200;
+  r.headers.emplace_back("Content-Type", "video/mp4");
+  BOOST_TEST(serialize_head(r, std::nullopt) ==
+             "Status: 200 OK\r\nContent-Type: video/mp4\r\n\r\n");
+  r.status = 304;
+  BOOST_TEST(serialize_head(r, 10) ==
+             "Status: 304 Not Modified\r\nContent-Type: video/mp4\r\n\r\n");
+}
+
 BOOST_AUTO_TEST_CASE(error_kinds_map_to_statuses) {
   using cctv::ErrorKind;
   BOOST_TEST(status_for(ErrorKind::invalid_argument) == 400);
