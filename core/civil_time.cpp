@@ -174,11 +174,11 @@ UtcMicros utc_now() {
       .count();
 }
 
-std::string format_iso8601_utc(UtcMicros time) {
+LocalTime utc_fields(UtcMicros time, int* micros) {
   std::int64_t seconds = time / k_micros_per_second;
-  std::int64_t micros = time % k_micros_per_second;
-  if (micros < 0) {
-    micros += k_micros_per_second;
+  std::int64_t rest_us = time % k_micros_per_second;
+  if (rest_us < 0) {
+    rest_us += k_micros_per_second;
     --seconds;
   }
   std::int64_t days = seconds / 86400;
@@ -187,11 +187,17 @@ std::string format_iso8601_utc(UtcMicros time) {
     sod += 86400;
     --days;
   }
-  const Date d = civil_from_days(days);
+  if (micros != nullptr) *micros = static_cast<int>(rest_us);
+  return LocalTime{civil_from_days(days), static_cast<int>(sod / 3600),
+                   static_cast<int>(sod / 60 % 60), static_cast<int>(sod % 60)};
+}
+
+std::string format_iso8601_utc(UtcMicros time) {
+  int micros = 0;
+  const LocalTime t = utc_fields(time, &micros);
   std::array<char, 40> buf{};
-  std::snprintf(buf.data(), buf.size(), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", d.year, d.month,
-                d.day, static_cast<int>(sod / 3600), static_cast<int>(sod / 60 % 60),
-                static_cast<int>(sod % 60), static_cast<int>(micros / 1000));
+  std::snprintf(buf.data(), buf.size(), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", t.date.year,
+                t.date.month, t.date.day, t.hour, t.minute, t.second, micros / 1000);
   return buf.data();
 }
 

@@ -47,6 +47,10 @@ struct LocalTime {
 std::optional<int> parse_hhmmss(std::string_view text);
 std::string format_hhmmss(int seconds_of_day, char separator = ':');  // "10:15:00"
 
+// The UTC calendar day and time of day of `time`, floored to the second (times before
+// 1970 too); `micros`, when given, gets the microseconds past that second (0..999999).
+LocalTime utc_fields(UtcMicros time, int* micros = nullptr);
+
 // ISO 8601 with milliseconds, UTC: "2026-11-20T10:15:00.000Z" (for EXT-X-PROGRAM-DATE-TIME).
 // Sub-millisecond digits are truncated (floored), never rounded up into the next second.
 std::string format_iso8601_utc(UtcMicros time);

@@ -6,20 +6,10 @@
 namespace cctv::worker {
 
 std::string key_time(UtcMicros time) {
-  const std::int64_t seconds = time >= 0
-                                   ? time / k_micros_per_second
-                                   : -((-time + k_micros_per_second - 1) / k_micros_per_second);
-  std::int64_t days = seconds / 86400;
-  std::int64_t rest = seconds % 86400;
-  if (rest < 0) {
-    rest += 86400;
-    --days;
-  }
-  const Date date = civil_from_days(days);
+  const LocalTime t = utc_fields(time);
   std::array<char, 32> text{};
-  (void)std::snprintf(text.data(), text.size(), "%04d%02d%02dT%02d%02d%02dZ", date.year, date.month,
-                      date.day, static_cast<int>(rest / 3600), static_cast<int>(rest / 60 % 60),
-                      static_cast<int>(rest % 60));
+  (void)std::snprintf(text.data(), text.size(), "%04d%02d%02dT%02d%02d%02dZ", t.date.year,
+                      t.date.month, t.date.day, t.hour, t.minute, t.second);
   return text.data();
 }
 

@@ -213,6 +213,25 @@ BOOST_AUTO_TEST_CASE(format_iso8601_utc_prints_milliseconds_and_z) {
   BOOST_TEST(format_iso8601_utc(utc(2932896, 23, 59, 59)) == "9999-12-31T23:59:59.000Z");
 }
 
+BOOST_AUTO_TEST_CASE(utc_fields_floor_to_the_second_before_1970_too) {
+  int micros = -1;
+  LocalTime t = utc_fields(utc(20777, 10, 15, 0) + 40'999, &micros);
+  BOOST_TEST(format_date(t.date) == "2026-11-20");
+  BOOST_TEST(t.hour == 10);
+  BOOST_TEST(t.minute == 15);
+  BOOST_TEST(t.second == 0);
+  BOOST_TEST(micros == 40'999);
+  // 1 µs before the epoch is 1969-12-31 23:59:59 and 999999 µs.
+  t = utc_fields(-1, &micros);
+  BOOST_TEST(format_date(t.date) == "1969-12-31");
+  BOOST_TEST(t.hour == 23);
+  BOOST_TEST(t.minute == 59);
+  BOOST_TEST(t.second == 59);
+  BOOST_TEST(micros == 999'999);
+  t = utc_fields(-k_micros_per_second);
+  BOOST_TEST(t.second == 59);
+}
+
 BOOST_AUTO_TEST_CASE(format_iso8601_utc_truncates_to_the_millisecond) {
   // Documented: sub-millisecond digits are dropped, never rounded up, so a time
   // never prints as a later second (or day) than the one it is in.
