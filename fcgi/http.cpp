@@ -1,48 +1,15 @@
 #include "fcgi/http.hpp"
 
 #include "core/civil_time.hpp"
+#include "core/http_status.hpp"
 
 #include <algorithm>
 
 namespace cctv::web {
 
 std::string_view status_text(int status) {
-  switch (status) {
-    case 200:
-      return "OK";
-    case 206:
-      return "Partial Content";
-    case 302:
-      return "Found";
-    case 304:
-      return "Not Modified";
-    case 400:
-      return "Bad Request";
-    case 403:
-      return "Forbidden";
-    case 404:
-      return "Not Found";
-    case 405:
-      return "Method Not Allowed";
-    case 409:
-      return "Conflict";
-    case 413:
-      return "Content Too Large";
-    case 414:
-      return "URI Too Long";
-    case 416:
-      return "Range Not Satisfiable";
-    case 429:
-      return "Too Many Requests";
-    case 500:
-      return "Internal Server Error";
-    case 503:
-      return "Service Unavailable";
-    case 504:
-      return "Gateway Timeout";
-    default:
-      return "Unknown";
-  }
+  const std::string_view phrase = http_reason_phrase(status);
+  return phrase.empty() ? "Unknown" : phrase;
 }
 
 Response text_response(int status, std::string_view reason) {

@@ -1,5 +1,7 @@
 #include "worker/s3_error.hpp"
 
+#include "core/http_status.hpp"
+
 #include <curl/curl.h>
 
 #include <algorithm>
@@ -97,45 +99,6 @@ bool one_of(std::string_view code, std::initializer_list<std::string_view> codes
   return std::find(codes.begin(), codes.end(), code) != codes.end();
 }
 
-std::string_view status_text(long status) {
-  switch (status) {
-    case 301:
-      return "Moved Permanently";
-    case 307:
-      return "Temporary Redirect";
-    case 400:
-      return "Bad Request";
-    case 403:
-      return "Forbidden";
-    case 404:
-      return "Not Found";
-    case 405:
-      return "Method Not Allowed";
-    case 409:
-      return "Conflict";
-    case 411:
-      return "Length Required";
-    case 412:
-      return "Precondition Failed";
-    case 416:
-      return "Range Not Satisfiable";
-    case 429:
-      return "Too Many Requests";
-    case 500:
-      return "Internal Server Error";
-    case 501:
-      return "Not Implemented";
-    case 502:
-      return "Bad Gateway";
-    case 503:
-      return "Service Unavailable";
-    case 504:
-      return "Gateway Timeout";
-    default:
-      return "";
-  }
-}
-
 }  // namespace
 
 bool is_retryable(ErrorKind kind) {
@@ -186,7 +149,7 @@ Error http_error(std::string_view what, long status, std::string_view body) {
   std::string message = std::string(what) + ": HTTP " + std::to_string(status);
   if (!parsed.code.empty()) {
     message += " " + parsed.code;
-  } else if (const auto text = status_text(status); !text.empty()) {
+  } else if (const auto text = http_reason_phrase(status); !text.empty()) {
     message += " " + std::string(text);
   }
   if (!parsed.message.empty()) message += ": " + parsed.message;
