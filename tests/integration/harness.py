@@ -5,18 +5,23 @@
 - ArchiveBuilder: lays them out as day directories (hard links) in either layout.
 - SiteTestCase: per test class a temp dir, an archive, a config, `cctv-worker --reindex`
   (or the daemon), and the programs + nginx on a free port; always stopped.
+  MultiSiteTestCase / LegacySiteTestCase: the same on the archive of either layout.
+- WorkerTestCase: per test a temp dir, an empty archive and the catalog and config paths,
+  helpers to run cctv-worker and to start the daemon and/or the site; always stopped.
 - parse_playlist / check_playlist: a small HLS (RFC 8216) validator for test assertions.
 - FakeCam: the RTSP camera simulator (tests/peers/fakecam.py) on a free loopback port.
+- S3Server, S3TestCase: @20minutes/s3rver (tests/peers/s3server.js) on a free loopback
+  port, per test class, and rclone to read back what is in it.
 
 The build dir comes from $CCTV_BUILD_DIR (set by ctest), else <repo>/build.
 """
 import datetime as dt
-import json
 import math
 import os
 import re
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -31,6 +36,7 @@ from cctvstack import Stack, _die_with_parent, tail  # noqa: E402
 
 BUILD_DIR = os.path.abspath(os.environ.get("CCTV_BUILD_DIR", os.path.join(REPO, "build")))
 BIN = os.path.join(BUILD_DIR, "bin")
+WORKER = os.path.join(BIN, "cctv-worker")
 KEEP = os.environ.get("CCTV_KEEP_TEST_DIR") == "1"
 
 # Segment boundaries (seconds) of the 40 s fixture recording: 13 segments of 2-4 s.
@@ -51,6 +57,14 @@ def require_binaries(*names):
 
 def run(argv, timeout=120, **kw):
     return subprocess.run(argv, capture_output=True, text=True, timeout=timeout, **kw)
+
+
+def remove_work_dir(path):
+    """Removes a test's temp dir, or keeps it (and says where) with CCTV_KEEP_TEST_DIR=1."""
+    if KEEP:
+        print("\nkept %s" % path, file=sys.stderr)
+    else:
+        shutil.rmtree(path, ignore_errors=True)
 
 
 # ---- fixtures ---------------------------------------------------------------------------
@@ -338,8 +352,9 @@ def _extinf_text(pl, index):
 class SiteTestCase(unittest.TestCase):
     """Per class: an archive built by `build_archive`, a config, a catalog, a running site.
 
-    Subclasses set LAYOUT ("multi" or "legacy"), and may set WORKER_DAEMON, UPLOAD_USERS,
-    NEEDS ("cctv-index", ...). self.site is the cctvstack.Stack."""
+    Subclasses define build_archive (or take MultiSiteTestCase / LegacySiteTestCase), and
+    may set CAMERAS, EXTRA_CONFIG (config keys), WORKER_DAEMON, UPLOAD_USERS, NEEDS
+    ("cctv-index", ...) and site_started. self.site is the cctvstack.Stack."""
     LAYOUT = "multi"
     WORKER_DAEMON = False
     UPLOAD_USERS = ()
@@ -371,6 +386,7 @@ class SiteTestCase(unittest.TestCase):
                              worker=cls.WORKER_DAEMON,
                              programs=have_binaries("cctv-index", "cctv-playlist"))
             cls.site.start()
+            cls.site_started()
         except BaseException:
             cls.tearDownClass()
             raise
@@ -379,14 +395,32 @@ class SiteTestCase(unittest.TestCase):
     def tearDownClass(cls):
         if cls.site is not None:
             cls.site.stop()
-        if KEEP:
-            print("\nkept %s" % cls.work, file=sys.stderr)
-        else:
-            shutil.rmtree(cls.work, ignore_errors=True)
+        remove_work_dir(cls.work)
 
     @classmethod
     def build_archive(cls):
         raise NotImplementedError
+
+    @classmethod
+    def site_started(cls):
+        """Runs once the site is up, before the tests (its failure stops the site): e.g.
+        wait_until what the worker daemon makes first."""
+
+    @classmethod
+    def wait_until(cls, ready, timeout, what):
+        """Polls `ready()` until it is true; else a RuntimeError that names `what` was
+        waited for (a string, or a function giving one at that time), with the site's
+        logs. Gives up at once if the worker daemon exits."""
+        deadline = time.monotonic() + timeout
+        while not ready():
+            worker = cls.site.worker_proc
+            exited = worker is not None and worker.poll() is not None
+            if exited or time.monotonic() > deadline:
+                what = what() if callable(what) else what
+                why = ("the worker exited (%s) while waiting for" % worker.returncode if exited
+                       else "waited %s s for" % timeout)
+                raise RuntimeError("%s %s%s" % (why, what, cls.site.logs()))
+            time.sleep(0.1)
 
     # -- helpers -----------------------------------------------------------------------
     def get(self, path, headers=None, method="GET"):
@@ -422,6 +456,62 @@ class SiteTestCase(unittest.TestCase):
     def assertValid(self, pl, closed, placed=None, event=None):
         problems = check_playlist(pl, closed, placed, event)
         self.assertEqual(problems, [], "\n".join(problems) + "\n--- playlist ---\n" + pl.text)
+
+
+class WorkerTestCase(unittest.TestCase):
+    """Per test: a temp dir with an empty archive (self.root; self.archive, an
+    ArchiveBuilder on it), the paths of the catalog and of the config (self.catalog,
+    self.config: the test writes the config), cctv-worker runs, and self.stack (the daemon
+    and/or the site, started by the test); stopped and removed whatever happens."""
+    WORK_PREFIX = "cctv-it-"
+    NEEDS = ("cctv-worker",)
+    maxDiff = None
+
+    def setUp(self):
+        require_binaries(*self.NEEDS)
+        self.work = tempfile.mkdtemp(prefix=self.WORK_PREFIX)
+        self.root = os.path.join(self.work, "archive")
+        self.archive = ArchiveBuilder(self.root)
+        self.catalog = os.path.join(self.work, "var", "catalog.sqlite")
+        self.config = os.path.join(self.work, "config.json")
+        self.stack = None
+        self.addCleanup(self._stop_and_remove)
+
+    def _stop_and_remove(self):
+        if self.stack is not None:
+            self.stack.stop()
+        remove_work_dir(self.work)
+
+    def worker(self, *args, timeout=300):
+        """`cctv-worker --config CONFIG ARGS...` run to its end (a CompletedProcess)."""
+        return run([WORKER, "--config", self.config] + list(args), timeout=timeout)
+
+    def reindex(self):
+        res = self.worker("--reindex")
+        self.assertEqual(res.returncode, 0, "--reindex: " + res.stderr)
+        return res
+
+    def start_stack(self, worker=True, web=True):
+        """Starts self.stack: the worker daemon (`worker`) and/or nginx with the FastCGI
+        programs (`web`)."""
+        self.stack = Stack(self.work, self.config, BUILD_DIR, worker=worker, web=web,
+                           programs=have_binaries("cctv-index", "cctv-playlist"))
+        self.stack.start()
+        return self.stack
+
+    def worker_log(self):
+        """The daemon's log so far (all its starts)."""
+        with open(self.stack.log_path("cctv-worker"), errors="replace") as f:
+            return f.read()
+
+    def day_dir(self, camdir, date):
+        return os.path.join(self.root, camdir, date)
+
+    def db(self):
+        """The catalog, read-only; rows are sqlite3.Row."""
+        con = sqlite3.connect("file:%s?mode=ro" % self.catalog, uri=True, timeout=10)
+        con.row_factory = sqlite3.Row
+        return con
 
 
 def main():
@@ -531,6 +621,122 @@ class FakeCam:
         return out
 
 
+# ---- the S3 server ----------------------------------------------------------------------
+# @20minutes/s3rver 5.0.0 via tests/peers/s3server.js (see ../shared/PEERS.md section 2):
+# it verifies SigV4 with these credentials.
+S3SERVER_JS = os.path.join(REPO, "tests", "peers", "s3server.js")
+BUCKET = "cctv"
+KEY_ID = "AKIDTEST"
+SECRET = "s3cr3t/x+y"
+
+
+def require_s3rver():
+    """Skips (with the reason) without node or @20minutes/s3rver."""
+    if shutil.which("node") is None:
+        raise unittest.SkipTest("node is not installed (scripts/install-deps)")
+    if not os.path.isdir(os.path.join(REPO, "node_modules", "@20minutes", "s3rver")):
+        raise unittest.SkipTest("@20minutes/s3rver is not installed (npm ci)")
+
+
+def env_without_aws():
+    """os.environ without the AWS credential variables: only the config's count."""
+    env = dict(os.environ)
+    for var in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+        env.pop(var, None)
+    return env
+
+
+class S3Server:
+    """tests/peers/s3server.js on a loopback port; always stopped."""
+
+    def __init__(self, work, port=0):
+        self.data = os.path.join(work, "s3data")
+        self.log = os.path.join(work, "s3server.log")
+        self.port = port
+        self.proc = None
+
+    def start(self, timeout=30):
+        with open(self.log, "a") as log:
+            self.proc = subprocess.Popen(
+                [shutil.which("node"), S3SERVER_JS, self.data, str(self.port), BUCKET, KEY_ID,
+                 SECRET],
+                stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                preexec_fn=lambda: _die_with_parent(signal.SIGTERM))
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with open(self.log) as f:
+                found = re.findall(r"S3rver listening on 127\.0\.0\.1:(\d+)", f.read())
+            if len(found) > getattr(self, "_starts", 0):
+                self._starts = len(found)
+                self.port = int(found[-1])
+                return self
+            if self.proc.poll() is not None:
+                raise RuntimeError("s3server.js exited with %s%s"
+                                   % (self.proc.returncode, tail(self.log)))
+            time.sleep(0.05)
+        self.stop()
+        raise RuntimeError("s3server.js not ready after %s s%s" % (timeout, tail(self.log)))
+
+    def stop(self):
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc = None
+
+    @property
+    def endpoint(self):
+        return "http://127.0.0.1:%d" % self.port
+
+
+class S3TestCase(unittest.TestCase):
+    """Per class: a temp dir (cls.work) and its own S3Server in it (cls.server), always
+    stopped; rclone to read the server back. Subclasses may set NEEDS (built programs)."""
+    WORK_PREFIX = "cctv-s3-"
+    NEEDS = ()
+    maxDiff = None
+
+    @classmethod
+    def setUpClass(cls):
+        require_s3rver()
+        require_binaries(*cls.NEEDS)
+        cls.work = tempfile.mkdtemp(prefix=cls.WORK_PREFIX)
+        cls.server = S3Server(cls.work)
+        try:
+            cls.server.start()
+        except BaseException:
+            remove_work_dir(cls.work)
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+        remove_work_dir(cls.work)
+
+    def rclone(self, *args, check=True):
+        """rclone ARGS... with the remote `s3t:` on the server, configured from the
+        environment only; its stdout (bytes). `check`: exit 0 asserted."""
+        if shutil.which("rclone") is None:
+            self.skipTest("rclone is not installed (scripts/install-deps)")
+        env = dict(os.environ)
+        env.pop("AWS_CA_BUNDLE", None)  # rclone 1.60 fails on it (PEERS.md)
+        env.update({"RCLONE_CONFIG": "/dev/null", "RCLONE_CONFIG_S3T_TYPE": "s3",
+                    "RCLONE_CONFIG_S3T_PROVIDER": "Other",
+                    "RCLONE_CONFIG_S3T_ENDPOINT": self.server.endpoint,
+                    "RCLONE_CONFIG_S3T_ACCESS_KEY_ID": KEY_ID,
+                    "RCLONE_CONFIG_S3T_SECRET_ACCESS_KEY": SECRET,
+                    "RCLONE_CONFIG_S3T_REGION": "us-east-1",
+                    "RCLONE_CONFIG_S3T_FORCE_PATH_STYLE": "true",
+                    "RCLONE_CONFIG_S3T_NO_CHECK_BUCKET": "true"})
+        res = subprocess.run(["rclone"] + list(args), capture_output=True, timeout=120, env=env)
+        if check:
+            self.assertEqual(res.returncode, 0, res.stderr.decode(errors="replace"))
+        return res.stdout
+
+
 # ---- the two archive layouts used by the tests ------------------------------------------
 # Multi-camera: "front" in ROOT/front, "back" in ROOT/cam2 (a directory that is not its name).
 MULTI_CAMERAS = [{"cameraName": "front", "directory": "front", "timeZone": "UTC"},
@@ -553,6 +759,25 @@ def build_legacy(a):
     a.run("", day(-2), "091000", 6, 7)         # a gap; the timestamps run on
     a.run("", day(-1), "000000")
     a.run("", day(0), "000000", 0, 3)
+
+
+class MultiSiteTestCase(SiteTestCase):
+    """SiteTestCase on the multi-camera archive of build_multi (MULTI_CAMERAS)."""
+    LAYOUT = "multi"
+    CAMERAS = MULTI_CAMERAS
+
+    @classmethod
+    def build_archive(cls):
+        build_multi(cls.archive)
+
+
+class LegacySiteTestCase(SiteTestCase):
+    """SiteTestCase on the legacy single-camera archive of build_legacy."""
+    LAYOUT = "legacy"
+
+    @classmethod
+    def build_archive(cls):
+        build_legacy(cls.archive)
 
 
 # ---- synthetic days and files (appended for tests/integration/test_convert.py) ----------

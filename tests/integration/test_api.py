@@ -25,14 +25,8 @@ def iso(t):
     return t.strftime("%Y-%m-%dT%H:%M:%S.") + "%03dZ" % (t.microsecond // 1000)
 
 
-class Api(harness.SiteTestCase):
-    LAYOUT = "multi"
-    CAMERAS = harness.MULTI_CAMERAS
+class Api(harness.MultiSiteTestCase):
     NEEDS = ("cctv-index", "cctv-playlist", "cctv-api", "cctv-worker")
-
-    @classmethod
-    def build_archive(cls):
-        harness.build_multi(cls.archive)
 
     def json(self, path, status=200):
         code, hdrs, body = self.get(path)

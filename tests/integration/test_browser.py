@@ -41,14 +41,7 @@ class BrowserMixin:
 
 
 @unittest.skipIf(browser_ready(), browser_ready())
-class BrowserMulti(BrowserMixin, harness.SiteTestCase):
-    LAYOUT = "multi"
-    CAMERAS = harness.MULTI_CAMERAS
-
-    @classmethod
-    def build_archive(cls):
-        harness.build_multi(cls.archive)
-
+class BrowserMulti(BrowserMixin, harness.MultiSiteTestCase):
     def test_play_a_closed_day(self):
         r = self.node("play.js", "--date", day(-3), "--camera", "front", "--seconds", "5",
                       "--tz", "UTC")
@@ -62,13 +55,7 @@ class BrowserMulti(BrowserMixin, harness.SiteTestCase):
 
 
 @unittest.skipIf(browser_ready(), browser_ready())
-class BrowserLegacy(BrowserMixin, harness.SiteTestCase):
-    LAYOUT = "legacy"
-
-    @classmethod
-    def build_archive(cls):
-        harness.build_legacy(cls.archive)
-
+class BrowserLegacy(BrowserMixin, harness.LegacySiteTestCase):
     def test_play_across_a_gap(self):
         # 18 s, a gap of about 10 minutes, then more: playing 20 s crosses the gap.
         r = self.node("play.js", "--date", day(-2), "--seconds", "20", "--tz", "UTC")
@@ -76,18 +63,12 @@ class BrowserLegacy(BrowserMixin, harness.SiteTestCase):
 
 
 @unittest.skipIf(browser_ready(), browser_ready())
-class BrowserTimeline(BrowserMixin, harness.SiteTestCase):
+class BrowserTimeline(BrowserMixin, harness.MultiSiteTestCase):
     """The player's timeline (issue 6, part 3): the worker daemon makes the thumbnails, the
     page reads the day from the JSON API."""
-    LAYOUT = "multi"
-    CAMERAS = harness.MULTI_CAMERAS
     WORKER_DAEMON = True
     NEEDS = ("cctv-index", "cctv-playlist", "cctv-worker", "cctv-api")
     EXTRA_CONFIG = {"conversion": {"enabled": False}}
-
-    @classmethod
-    def build_archive(cls):
-        harness.build_multi(cls.archive)
 
     def test_player_error(self):
         pass  # covered by the other classes

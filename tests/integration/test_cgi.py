@@ -36,14 +36,7 @@ def cgi(program, query="", method="GET", config=None, **headers):
     return status, hdrs, body
 
 
-class Cgi(harness.SiteTestCase):
-    LAYOUT = "multi"
-    CAMERAS = harness.MULTI_CAMERAS
-
-    @classmethod
-    def build_archive(cls):
-        harness.build_multi(cls.archive)
-
+class Cgi(harness.MultiSiteTestCase):
     def run_cgi(self, program, query="", method="GET", **headers):
         return cgi(program, query, method, self.config_path, **headers)
 

@@ -30,21 +30,17 @@ import os
 import re
 import shutil
 import signal
-import sqlite3
 import subprocess
-import sys
-import tempfile
 import threading
 import time
 import unittest
 
 import harness
-from harness import BIN, BUILD_DIR, KEEP, FakeCam, Playlist, Stack, day
+from harness import WORKER, FakeCam, Playlist, day
 
 SEG_S = 10  # seconds per synthetic segment
 FPS = 10
 FIXTURE_COUNT = 30  # 300 s made once; each test takes a slice
-WORKER = os.path.join(BIN, "cctv-worker")
 REC_SEG = 2  # segmentSeconds of the recorded camera
 
 
@@ -75,33 +71,21 @@ def _iso(t):
     return dt.datetime.fromtimestamp(t, dt.timezone.utc).isoformat(timespec="milliseconds")
 
 
-class ConvertCase(unittest.TestCase):
-    """A temp dir with an archive, a catalog path and a config; helpers to run the
-    worker and read what it left."""
-    maxDiff = None
+class ConvertCase(harness.WorkerTestCase):
+    """harness.WorkerTestCase with the converter's config, `--convert-now` runs to
+    interrupt, and helpers to read what a conversion left."""
+    WORK_PREFIX = "cctv-conv-"
 
     def setUp(self):
-        harness.require_binaries("cctv-worker")
-        self.work = tempfile.mkdtemp(prefix="cctv-conv-")
-        self.root = os.path.join(self.work, "archive")
-        os.makedirs(self.root)
-        self.catalog = os.path.join(self.work, "var", "catalog.sqlite")
-        self.config = os.path.join(self.work, "config.json")
-        self.stack = None
+        super().setUp()
         self.procs = []
-        self.addCleanup(self._cleanup)
+        self.addCleanup(self._kill_procs)  # first, then the stack and the temp dir
 
-    def _cleanup(self):
+    def _kill_procs(self):
         for p in self.procs:
             if p.poll() is None:
                 p.kill()
                 p.wait(10)
-        if self.stack is not None:
-            self.stack.stop()
-        if KEEP:
-            print("\nkept %s" % self.work, file=sys.stderr)
-        else:
-            shutil.rmtree(self.work, ignore_errors=True)
 
     def configure(self, cameras, **conversion):
         conv = {"enabled": True, "afterHours": 1, "settleMinutes": 0, "preset": "ultrafast"}
@@ -113,14 +97,18 @@ class ConvertCase(unittest.TestCase):
     def cam(name, **keys):
         return dict({"cameraName": name, "timeZone": "UTC"}, **keys)
 
+    def front_day(self, count, **conversion):
+        """`count` segments of camera `front` (the only one) on D-3 from 10:00, configured
+        (`conversion`: keys of the config's conversion) and indexed: (date, its day
+        directory, its catalog segments, ts_files of the directory)."""
+        date = day(-3)
+        harness.lay_out(self.root, "front", date, "100000", segments(count))
+        self.configure([self.cam("front")], **conversion)
+        self.reindex()
+        d = self.day_dir("front", date)
+        return date, d, self.catalog_segments("front", date), self.ts_files(d)
+
     # -- running the worker ---------------------------------------------------------------
-    def worker(self, *args, timeout=300):
-        return harness.run([WORKER, "--config", self.config] + list(args), timeout=timeout)
-
-    def reindex(self):
-        res = self.worker("--reindex")
-        self.assertEqual(res.returncode, 0, "--reindex: " + res.stderr)
-
     def convert_now(self, date, camera, timeout=300):
         return self.worker("--convert-now", date, "--camera", camera, timeout=timeout)
 
@@ -136,15 +124,6 @@ class ConvertCase(unittest.TestCase):
 
     def read_log(self, name):
         with open(os.path.join(self.work, name), errors="replace") as f:
-            return f.read()
-
-    def start_daemon(self, web=False):
-        self.stack = Stack(self.work, self.config, BUILD_DIR, worker=True, web=web)
-        self.stack.start()
-        return self.stack
-
-    def daemon_log(self):
-        with open(self.stack.log_path("cctv-worker"), errors="replace") as f:
             return f.read()
 
     def wait_encoding(self, day_dir, proc, what, timeout=60):
@@ -170,9 +149,6 @@ class ConvertCase(unittest.TestCase):
         self.fail("%s: no growing %s after %d s" % (what, part, timeout))
 
     # -- what is on disk and in the catalog -----------------------------------------------
-    def day_dir(self, camdir, date):
-        return os.path.join(self.root, camdir, date)
-
     @staticmethod
     def ts_files(day_dir):
         """{name: (size, sha256)} of the segment files of a day directory."""
@@ -190,11 +166,6 @@ class ConvertCase(unittest.TestCase):
         return sorted(n for n in os.listdir(day_dir)
                       if not os.path.isdir(os.path.join(day_dir, n))
                       and not n.startswith("timelapse.mp4"))
-
-    def db(self):
-        con = sqlite3.connect("file:%s?mode=ro" % self.catalog, uri=True, timeout=10)
-        con.row_factory = sqlite3.Row
-        return con
 
     def camera_id(self, con, name):
         row = con.execute("SELECT id FROM camera WHERE name = ?", (name,)).fetchone()
@@ -297,8 +268,7 @@ class ConvertNowAndPlay(ConvertCase):
         source = self.catalog_segments("front", date)
         self.assertEqual([s[0] for s in source], [p.name for p in front])
         back_before = self.ts_files(self.day_dir("back", date))
-        self.stack = Stack(self.work, self.config, BUILD_DIR)
-        self.stack.start()
+        self.start_stack(worker=False)
         query = "/playlist.m3u8?camera=front&date=" + date
         # Before: the TS playlist (through a cache-busting parameter nginx keys on, so
         # that only the program's own cache could keep it).
@@ -355,14 +325,8 @@ class ConvertNowAndPlay(ConvertCase):
 # ---- 2. kill -9 / SIGTERM mid-conversion ------------------------------------------------
 class InterruptedConvertNow(ConvertCase):
     def test_kill_and_term_then_restart(self):
-        date = day(-3)
         # veryfast and 3 minutes: several seconds of encoding to interrupt.
-        harness.lay_out(self.root, "front", date, "100000", segments(18))
-        self.configure([self.cam("front")], preset="veryfast")
-        self.reindex()
-        d = self.day_dir("front", date)
-        source = self.catalog_segments("front", date)
-        before = self.ts_files(d)
+        date, d, source, before = self.front_day(18, preset="veryfast")
         self.assertEqual(len(before), 18)
 
         state0 = self.catalog_day("front", date)[0]["state"]
@@ -417,15 +381,10 @@ class InterruptedDaemon(ConvertCase):
         """The scheduler: kill -9 mid-conversion leaves the day `converting`; the restart
         settles it again and starts over; SIGTERM mid-conversion exits promptly with the
         .part removed and the day `settled` (docs/worker.md); the next start converts."""
-        date = day(-3)
-        harness.lay_out(self.root, "front", date, "100000", segments(18))
-        self.configure([self.cam("front")], preset="veryfast", settleMinutes=0, afterHours=1)
-        self.reindex()
-        d = self.day_dir("front", date)
-        source = self.catalog_segments("front", date)
-        before = self.ts_files(d)
+        date, d, source, before = self.front_day(18, preset="veryfast", settleMinutes=0,
+                                                 afterHours=1)
 
-        self.start_daemon()
+        self.start_stack(web=False)
         proc = self.stack.worker_proc
         self.wait_encoding(d, proc, "the daemon (first start)")
         self.assertEqual(self.catalog_day("front", date)[0]["state"], "converting")
@@ -477,14 +436,9 @@ class ConvertNowWhileDaemonConverts(ConvertCase):
         (Before the fix in converter_module.cpp the daemon, whose segments vanished under
         it, set the converted day back to `settled` and counted a failure: the playlist
         then had no segments and the index showed the day as failed.)"""
-        date = day(-3)
-        harness.lay_out(self.root, "front", date, "100000", segments(12))
-        self.configure([self.cam("front")], preset="veryfast", settleMinutes=0, afterHours=1)
-        self.reindex()
-        d = self.day_dir("front", date)
-        source = self.catalog_segments("front", date)
-        before = self.ts_files(d)
-        self.start_daemon()
+        date, d, source, before = self.front_day(12, preset="veryfast", settleMinutes=0,
+                                                 afterHours=1)
+        self.start_stack(web=False)
         self.wait_encoding(d, self.stack.worker_proc, "the daemon")
         res = self.convert_now(date, "front")
         # The daemon's conversion ends too (it fails once its segments are gone).
@@ -627,7 +581,7 @@ class Scheduler(ConvertCase):
         self.assertEqual(len(sc["source"]), 20)
         old_dir, busy_dir = self.day_dir("front", old), self.day_dir("yard", busy)
         part = os.path.join(old_dir, "video.mp4.part")
-        self.start_daemon()
+        self.start_stack(web=False)
         halt = threading.Event()
         added = []
 

@@ -13,16 +13,11 @@
 import datetime as dt
 import json
 import os
-import shutil
 import subprocess
-import sys
-import tempfile
 import time
-import unittest
 
 import harness
-import cctvstack  # noqa: E402 (harness puts scripts/lib on the path)
-from harness import BUILD_DIR, KEEP, FakeCam, Stack
+from harness import FakeCam
 
 FPS = 10
 SIZE = "320x180"
@@ -42,48 +37,33 @@ def parse_utc(text):
         tzinfo=dt.timezone.utc).timestamp()
 
 
-class MomentsFromCamera(unittest.TestCase):
-    maxDiff = None
+class MomentsFromCamera(harness.SiteTestCase):
+    """An empty archive; a real camera recorded by the worker daemon."""
+    NEEDS = ("cctv-worker", "cctv-export", "cctv-api", "cctv-index")
+    WORKER_DAEMON = True
+    EXTRA_CONFIG = {"conversion": {"enabled": False}}
+    cam = None
 
     @classmethod
-    def setUpClass(cls):
-        harness.require_binaries("cctv-worker", "cctv-export", "cctv-api", "cctv-index")
+    def build_archive(cls):
         harness.require_fakecam()
-        cls.work = tempfile.mkdtemp(prefix="cctv-moments-")
-        cls.cam = None
-        cls.stack = None
-        try:
-            cls.root = os.path.join(cls.work, "archive")
-            os.makedirs(cls.root)
-            cls.cam = FakeCam(cls.work, "cam1", fps=FPS, size=SIZE, gop=int(GOP_S * FPS))
-            cls.cam.start()
-            config = os.path.join(cls.work, "config.json")
-            harness.cctvsite.write_config(
-                config, cls.root, os.path.join(cls.work, "var", "catalog.sqlite"),
-                "Moments test",
-                {"cameras": [{"cameraName": "cam1", "url": cls.cam.url(), "segmentSeconds": 2,
-                              "timeZone": "UTC"}],
-                 "conversion": {"enabled": False}})
-            cls.stack = Stack(cls.work, config, BUILD_DIR, worker=True)
-            cls.stack.start()
-            # Five closed segments (about 9 s): enough footage before the first moment.
-            cctvstack.wait_until(
-                lambda: len(cls.segments()) >= 5, 40, "five recorded segments",
-                cls.stack.worker_proc, cls.stack.log_path("cctv-worker"))
-        except BaseException:
-            cls.tearDownClass()
-            raise
+        cls.cam = FakeCam(cls.work, "cam1", fps=FPS, size=SIZE, gop=int(GOP_S * FPS))
+        cls.cam.start()
+        cls.CAMERAS = [{"cameraName": "cam1", "url": cls.cam.url(), "segmentSeconds": 2,
+                        "timeZone": "UTC"}]
+
+    @classmethod
+    def site_started(cls):
+        # Five closed segments (about 9 s): enough footage before the first moment.
+        cls.wait_until(lambda: len(cls.segments()) >= 5, 40, "five recorded segments")
 
     @classmethod
     def tearDownClass(cls):
-        if cls.stack is not None:
-            cls.stack.stop()
+        if cls.site is not None:
+            cls.site.stop()  # the recorder, then its camera
         if cls.cam is not None:
             cls.cam.stop()
-        if KEEP:
-            print("\nkept %s" % cls.work, file=sys.stderr)
-        else:
-            shutil.rmtree(cls.work, ignore_errors=True)
+        super().tearDownClass()
 
     @classmethod
     def segments(cls):
@@ -95,14 +75,11 @@ class MomentsFromCamera(unittest.TestCase):
                 out += [os.path.join(day, n) for n in sorted(os.listdir(day)) if n.endswith(".ts")]
         return out
 
-    def get(self, path):
-        return self.stack.request("GET", path)
-
     def fetch(self, path, content_type, tmp_name):
         t0 = time.monotonic()
         code, hdrs, body = self.get(path)
         elapsed = time.monotonic() - t0
-        self.assertEqual(code, 200, "%s: %d %r%s" % (path, code, body[:300], self.stack.logs()))
+        self.assertEqual(code, 200, "%s: %d %r%s" % (path, code, body[:300], self.site.logs()))
         self.assertEqual(hdrs.get("content-type"), content_type)
         self.assertEqual(hdrs.get("cache-control"), "no-store")
         out = os.path.join(self.work, tmp_name)
@@ -229,7 +206,7 @@ class MomentsFromCamera(unittest.TestCase):
             ("/frame.jpg?camera=%00", 400, ""),
             ("/moment.gif?camera=cam1&camera=cam1", 400, ""),
         ]
-        code, hdrs, _ = self.stack.request("HEAD", "/moment.gif?camera=cam1")
+        code, hdrs, _ = self.get("/moment.gif?camera=cam1", method="HEAD")
         self.assertEqual((code, hdrs.get("allow")), (405, "GET"))
         for path, status, word in cases:
             t0 = time.monotonic()
@@ -246,15 +223,9 @@ class MomentsFromCamera(unittest.TestCase):
             self.assertRegex(name, r"^moment_")
 
 
-class FrameFromUploads(harness.SiteTestCase):
+class FrameFromUploads(harness.MultiSiteTestCase):
     """No recorder: segments only (as uploaded by camera streamers)."""
-    LAYOUT = "multi"
-    CAMERAS = harness.MULTI_CAMERAS
     NEEDS = ("cctv-index", "cctv-playlist", "cctv-worker", "cctv-export")
-
-    @classmethod
-    def build_archive(cls):
-        harness.build_multi(cls.archive)
 
     def test_frame_is_the_last_keyframe_of_the_newest_segment(self):
         for camera, camdir in (("front", "front"), ("back", "cam2")):

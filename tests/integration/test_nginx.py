@@ -3,20 +3,17 @@
 request methods, the web root, and the WebDAV upload location (without the worker)."""
 import hashlib
 import os
-import unittest
 
 import harness
 from harness import day
 
 
-class StaticMulti(harness.SiteTestCase):
-    LAYOUT = "multi"
-    CAMERAS = harness.MULTI_CAMERAS
+class StaticMulti(harness.MultiSiteTestCase):
     NEEDS = ()
 
     @classmethod
     def build_archive(cls):
-        harness.build_multi(cls.archive)
+        super().build_archive()
         a = cls.archive
         cls.mp4 = a.write_file("front/%s/video.mp4" % day(-3), os.urandom(5000))
         digest = hashlib.sha512(open(cls.mp4, "rb").read()).hexdigest()
@@ -139,16 +136,10 @@ class StaticMulti(harness.SiteTestCase):
         self.assertIn(code, (400, 414))
 
 
-class UploadMulti(harness.SiteTestCase):
+class UploadMulti(harness.MultiSiteTestCase):
     """PUT /upload/<camera dir>/<date>/video_HHMMSS.ts with basic auth (configured cameras)."""
-    LAYOUT = "multi"
-    CAMERAS = harness.MULTI_CAMERAS
     UPLOAD_USERS = ("streamer:s3cret/pass:word",)
     NEEDS = ()
-
-    @classmethod
-    def build_archive(cls):
-        harness.build_multi(cls.archive)
 
     def put(self, path, body, auth=("streamer", "s3cret/pass:word"), headers=None):
         import base64
@@ -222,15 +213,10 @@ class UploadMulti(harness.SiteTestCase):
         self.assertFalse(os.path.exists(self.stored(rel)))
 
 
-class UploadLegacy(harness.SiteTestCase):
+class UploadLegacy(harness.LegacySiteTestCase):
     """A legacy root takes /upload/<date>/video_HHMMSS.ts only."""
-    LAYOUT = "legacy"
     UPLOAD_USERS = ("cam:pw",)
     NEEDS = ()
-
-    @classmethod
-    def build_archive(cls):
-        harness.build_legacy(cls.archive)
 
     def test_legacy_upload(self):
         import base64
@@ -250,14 +236,9 @@ class UploadLegacy(harness.SiteTestCase):
             self.assertEqual(hdrs["content-type"], "video/mp2t")
 
 
-class NoUpload(harness.SiteTestCase):
+class NoUpload(harness.LegacySiteTestCase):
     """Without --upload-user there is no upload location at all."""
-    LAYOUT = "legacy"
     NEEDS = ()
-
-    @classmethod
-    def build_archive(cls):
-        harness.build_legacy(cls.archive)
 
     def test_put_refused(self):
         rel = "%s/video_050000.ts" % day(0)

@@ -4,8 +4,6 @@ multi-camera archive and on a legacy single-camera root, checked by HTTP, by a s
 validator, by ffprobe/ffmpeg reading the playlists, and through nginx's playlist cache."""
 import gzip
 import re
-import time
-import unittest
 
 import harness
 from harness import day
@@ -217,17 +215,11 @@ class ContractMixin:
         self.assertStatus("/assets/hls.min.js", 200)
 
 
-class Multi(ContractMixin, harness.SiteTestCase):
-    LAYOUT = "multi"
-    CAMERAS = harness.MULTI_CAMERAS
+class Multi(ContractMixin, harness.MultiSiteTestCase):
     CAMERA = "front"
     CAMDIR = "front"
     CLOSED_DAYS = [day(-3), day(-2), day(-1)]
     TODAY = day(0)
-
-    @classmethod
-    def build_archive(cls):
-        harness.build_multi(cls.archive)
 
     def test_second_camera_in_its_own_directory(self):
         pl, hdrs = self.playlist("/playlist.m3u8?camera=back&date=" + day(-1))
@@ -261,16 +253,11 @@ class Multi(ContractMixin, harness.SiteTestCase):
         self.assertOneLine("/nosuch/%s/playlist.m3u8" % d, (404,))
 
 
-class Legacy(ContractMixin, harness.SiteTestCase):
-    LAYOUT = "legacy"
+class Legacy(ContractMixin, harness.LegacySiteTestCase):
     CAMERA = None  # the only camera: no camera= needed
     CAMDIR = ""
     CLOSED_DAYS = [day(-3), day(-2), day(-1)]
     TODAY = day(0)
-
-    @classmethod
-    def build_archive(cls):
-        harness.build_legacy(cls.archive)
 
     def test_discovered_camera_name(self):
         pl, _ = self.playlist("/playlist.m3u8?camera=camera&date=" + day(-2))
@@ -291,14 +278,9 @@ class Legacy(ContractMixin, harness.SiteTestCase):
             self.assertEqual((code, hdrs.get("location")), (302, location), path)
 
 
-class BaseUrl(harness.SiteTestCase):
+class BaseUrl(harness.LegacySiteTestCase):
     """web.baseUrl "/cctv/": the whole site, archive included, lives under that prefix."""
-    LAYOUT = "legacy"
     EXTRA_CONFIG = {"web": {"baseUrl": "/cctv/", "title": "Prefixed"}}
-
-    @classmethod
-    def build_archive(cls):
-        harness.build_legacy(cls.archive)
 
     def test_everything_under_the_prefix(self):
         d = day(-2)

@@ -14,10 +14,9 @@ import tempfile
 import unittest
 
 import harness
-from harness import ArchiveBuilder, BIN, SiteTestCase, day, have_binaries, run
+from harness import WORKER, ArchiveBuilder, SiteTestCase, day, have_binaries, run
 
 GIB = 1 << 30
-WORKER = os.path.join(BIN, "cctv-worker")
 S3_ON = {
     # S3 "enabled" without a reachable store: nothing is uploaded, so nothing is safe.
     "s3Config": {"s3Bucket": "cctv-retention", "endpoint": "http://127.0.0.1:9",
@@ -168,21 +167,14 @@ class RetentionByDaysAndSize(SiteTestCase):
         self.assertTrue(log_lines(res, "still over storageConfig.clearWhenFilePathReachGB"))
 
 
-class RetentionS3Protection(unittest.TestCase):
+class RetentionS3Protection(harness.WorkerTestCase):
     """With S3 on, days not yet uploaded are kept by daysToKeep and the size cap."""
+    WORK_PREFIX = "cctv-it-ret-"
 
     def setUp(self):
-        harness.require_binaries("cctv-worker")
-        self.work = tempfile.mkdtemp(prefix="cctv-it-ret-")
-        self.root = os.path.join(self.work, "archive")
-        self.catalog = os.path.join(self.work, "catalog.sqlite")
-        self.config = os.path.join(self.work, "config.json")
-        a = ArchiveBuilder(self.root)
+        super().setUp()
         for offset in (-5, -4, 0):
-            a.run("front", day(offset), "080000", count=4)
-
-    def tearDown(self):
-        shutil.rmtree(self.work, ignore_errors=True)
+            self.archive.run("front", day(offset), "080000", count=4)
 
     def test_not_uploaded_days_are_kept(self):
         extra = dict(S3_ON, daysToKeep=1, storageConfig={"clearWhenFilePathReachGB": 1 / GIB})
@@ -198,23 +190,16 @@ class RetentionS3Protection(unittest.TestCase):
             self.assertTrue(os.path.isdir(os.path.join(self.root, "front", day(o))))
 
 
-class RetentionCrashRecovery(unittest.TestCase):
+class RetentionCrashRecovery(harness.WorkerTestCase):
     """A worker killed between marking a day and forgetting its rows: the next run
     finishes the deletion; in between, the indexer neither re-adds nor forgets it."""
+    WORK_PREFIX = "cctv-it-ret-"
 
     def setUp(self):
-        harness.require_binaries("cctv-worker")
-        self.work = tempfile.mkdtemp(prefix="cctv-it-ret-")
-        self.root = os.path.join(self.work, "archive")
-        self.catalog = os.path.join(self.work, "catalog.sqlite")
-        self.config = os.path.join(self.work, "config.json")
-        a = ArchiveBuilder(self.root)
+        super().setUp()
         for offset in (-3, -2, 0):
-            a.run("front", day(offset), "080000", count=5)
+            self.archive.run("front", day(offset), "080000", count=5)
         write_config(self.config, self.root, self.catalog, {})
-
-    def tearDown(self):
-        shutil.rmtree(self.work, ignore_errors=True)
 
     def test_a_marked_day_is_finished_by_the_next_run(self):
         res = run_once(self.config)
@@ -229,8 +214,7 @@ class RetentionCrashRecovery(unittest.TestCase):
         for name in sorted(os.listdir(marked))[:2]:
             os.remove(os.path.join(marked, name))
         # --reindex (a full one) leaves the marked day's rows alone.
-        res = run([WORKER, "--config", self.config, "--reindex"])
-        self.assertEqual(res.returncode, 0, res.stderr)
+        self.reindex()
         db = sqlite3.connect("file:%s?mode=ro" % self.catalog, uri=True)
         self.assertEqual(db.execute("SELECT count(*) FROM segment WHERE date = ?",
                                     (day(-3),)).fetchone()[0], 5)

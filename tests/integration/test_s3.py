@@ -18,87 +18,17 @@ import hashlib
 import json
 import os
 import re
-import shutil
-import signal
 import subprocess
 import sys
-import tempfile
-import time
-import unittest
 import urllib.error
 import urllib.request
 
 import harness
-from harness import BIN, REPO
-
-sys.path.insert(0, os.path.join(REPO, "scripts", "lib"))
-from cctvstack import _die_with_parent, tail  # noqa: E402
+from harness import BIN, BUCKET, KEY_ID, SECRET
 
 PROBE = os.path.join(BIN, "s3_client_probe")
-SERVER_JS = os.path.join(REPO, "tests", "peers", "s3server.js")
-BUCKET = "cctv"
-KEY_ID = "AKIDTEST"
-SECRET = "s3cr3t/x+y"
 PREFIX = "site1"
 MIB = 1 << 20
-
-
-def node():
-    return shutil.which("node")
-
-
-def require_peers():
-    if not os.access(PROBE, os.X_OK):
-        raise unittest.SkipTest("not built yet: %s" % PROBE)
-    if node() is None:
-        raise unittest.SkipTest("node is not installed (scripts/install-deps)")
-    if not os.path.isdir(os.path.join(REPO, "node_modules", "@20minutes", "s3rver")):
-        raise unittest.SkipTest("@20minutes/s3rver is not installed (npm ci)")
-
-
-class S3Server:
-    """tests/peers/s3server.js on a loopback port; always stopped."""
-
-    def __init__(self, work, port=0):
-        self.data = os.path.join(work, "s3data")
-        self.log = os.path.join(work, "s3server.log")
-        self.port = port
-        self.proc = None
-
-    def start(self, timeout=30):
-        with open(self.log, "a") as log:
-            self.proc = subprocess.Popen(
-                [node(), SERVER_JS, self.data, str(self.port), BUCKET, KEY_ID, SECRET],
-                stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                preexec_fn=lambda: _die_with_parent(signal.SIGTERM))
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            with open(self.log) as f:
-                found = re.findall(r"S3rver listening on 127\.0\.0\.1:(\d+)", f.read())
-            if len(found) > getattr(self, "_starts", 0):
-                self._starts = len(found)
-                self.port = int(found[-1])
-                return self
-            if self.proc.poll() is not None:
-                raise RuntimeError("s3server.js exited with %s%s"
-                                   % (self.proc.returncode, tail(self.log)))
-            time.sleep(0.05)
-        self.stop()
-        raise RuntimeError("s3server.js not ready after %s s%s" % (timeout, tail(self.log)))
-
-    def stop(self):
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.proc = None
-
-    @property
-    def endpoint(self):
-        return "http://127.0.0.1:%d" % self.port
 
 
 def random_file(path, size, seed):
@@ -118,19 +48,13 @@ def read(path):
         return f.read()
 
 
-class S3ClientTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        require_peers()
-        cls.work = tempfile.mkdtemp(prefix="cctv-s3-")
-        cls.server = S3Server(cls.work).start()
-        cls.config = cls.write_config("config.json")
+class S3ClientTest(harness.S3TestCase):
+    NEEDS = ("s3_client_probe",)
 
     @classmethod
-    def tearDownClass(cls):
-        cls.server.stop()
-        if not harness.KEEP:
-            shutil.rmtree(cls.work, ignore_errors=True)
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.config = cls.write_config("config.json")
 
     @classmethod
     def write_config(cls, name, endpoint=None, secret=SECRET, key_id=KEY_ID, **s3):
@@ -149,11 +73,9 @@ class S3ClientTest(unittest.TestCase):
         return path
 
     def probe(self, *args, config=None, timeout=120):
-        env = dict(os.environ)
-        for var in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
-            env.pop(var, None)
         return subprocess.run([PROBE, "--config", config or self.config] + list(args),
-                              capture_output=True, text=True, timeout=timeout, env=env)
+                              capture_output=True, text=True, timeout=timeout,
+                              env=harness.env_without_aws())
 
     def upload(self, key, path, **kw):
         res = self.probe("upload", key, path, **kw)
@@ -167,23 +89,6 @@ class S3ClientTest(unittest.TestCase):
         url = res.stdout.strip()
         with urllib.request.urlopen(url, timeout=30) as r:
             return url, r.read()
-
-    def rclone(self, *args):
-        if shutil.which("rclone") is None:
-            self.skipTest("rclone is not installed (scripts/install-deps)")
-        env = dict(os.environ)
-        env.pop("AWS_CA_BUNDLE", None)  # rclone 1.60 fails on it (PEERS.md)
-        env.update({"RCLONE_CONFIG": "/dev/null", "RCLONE_CONFIG_S3T_TYPE": "s3",
-                    "RCLONE_CONFIG_S3T_PROVIDER": "Other",
-                    "RCLONE_CONFIG_S3T_ENDPOINT": self.server.endpoint,
-                    "RCLONE_CONFIG_S3T_ACCESS_KEY_ID": KEY_ID,
-                    "RCLONE_CONFIG_S3T_SECRET_ACCESS_KEY": SECRET,
-                    "RCLONE_CONFIG_S3T_REGION": "us-east-1",
-                    "RCLONE_CONFIG_S3T_FORCE_PATH_STYLE": "true",
-                    "RCLONE_CONFIG_S3T_NO_CHECK_BUCKET": "true"})
-        res = subprocess.run(["rclone"] + list(args), capture_output=True, timeout=120, env=env)
-        self.assertEqual(res.returncode, 0, res.stderr.decode(errors="replace"))
-        return res.stdout
 
     def assertNoSecret(self, res):
         for text in (res.stdout, res.stderr):
@@ -316,18 +221,10 @@ class S3ClientTest(unittest.TestCase):
         self.assertLess(up["seconds"], 10)
 
 
-class StoppedServerTest(unittest.TestCase):
+class StoppedServerTest(harness.S3TestCase):
     """Its own server: stopped, then started again on the same port and data."""
-
-    def setUp(self):
-        require_peers()
-        self.work = tempfile.mkdtemp(prefix="cctv-s3-stop-")
-        self.server = S3Server(self.work).start()
-
-    def tearDown(self):
-        self.server.stop()
-        if not harness.KEEP:
-            shutil.rmtree(self.work, ignore_errors=True)
+    WORK_PREFIX = "cctv-s3-stop-"
+    NEEDS = ("s3_client_probe",)
 
     def test_a_stopped_server_is_a_retryable_error(self):
         config = os.path.join(self.work, "config.json")
@@ -361,4 +258,4 @@ class StoppedServerTest(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    unittest.main(verbosity=2)
+    harness.main()

@@ -26,16 +26,12 @@ import shutil
 import sqlite3
 import subprocess
 import sys
-import tempfile
 import threading
 import time
-import unittest
 
 import harness
-from harness import BIN, ArchiveBuilder, day
-from test_s3 import BUCKET, KEY_ID, SECRET, S3Server, require_peers
+from harness import BUCKET, KEY_ID, SECRET, WORKER, ArchiveBuilder, S3Server, day
 
-WORKER = os.path.join(BIN, "cctv-worker")
 PREFIX = "site1"
 CAMERA = "front"
 FEED = "Streaming/Channels/101"
@@ -123,12 +119,9 @@ class Site:
         self.expected[key] = path
 
     def once(self, timeout=120, wait=None):
-        env = dict(os.environ)
-        for var in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
-            env.pop(var, None)
         return subprocess.Popen([WORKER, "--config", self.config, "--once", "--timeout",
                                  str(timeout)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                text=True, env=env)
+                                text=True, env=harness.env_without_aws())
 
     def uploads(self):
         with sqlite3.connect("file:%s?mode=ro" % self.catalog, uri=True) as db:
@@ -141,41 +134,11 @@ class Site:
             return row
 
 
-class SyncTest(unittest.TestCase):
-    maxDiff = None
-
-    @classmethod
-    def setUpClass(cls):
-        require_peers()
-        harness.require_binaries("cctv-worker")
-        cls.work = tempfile.mkdtemp(prefix="cctv-sync-")
-        cls.server = S3Server(cls.work).start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.server.stop()
-        if not harness.KEEP:
-            shutil.rmtree(cls.work, ignore_errors=True)
+class SyncTest(harness.S3TestCase):
+    WORK_PREFIX = "cctv-sync-"
+    NEEDS = ("cctv-worker",)
 
     # -- helpers ---------------------------------------------------------------------
-    def rclone(self, *args, check=True):
-        if shutil.which("rclone") is None:
-            self.skipTest("rclone is not installed (scripts/install-deps)")
-        env = dict(os.environ)
-        env.pop("AWS_CA_BUNDLE", None)  # rclone 1.60 fails on it (PEERS.md)
-        env.update({"RCLONE_CONFIG": "/dev/null", "RCLONE_CONFIG_S3T_TYPE": "s3",
-                    "RCLONE_CONFIG_S3T_PROVIDER": "Other",
-                    "RCLONE_CONFIG_S3T_ENDPOINT": self.server.endpoint,
-                    "RCLONE_CONFIG_S3T_ACCESS_KEY_ID": KEY_ID,
-                    "RCLONE_CONFIG_S3T_SECRET_ACCESS_KEY": SECRET,
-                    "RCLONE_CONFIG_S3T_REGION": "us-east-1",
-                    "RCLONE_CONFIG_S3T_FORCE_PATH_STYLE": "true",
-                    "RCLONE_CONFIG_S3T_NO_CHECK_BUCKET": "true"})
-        res = subprocess.run(["rclone"] + list(args), capture_output=True, timeout=120, env=env)
-        if check:
-            self.assertEqual(res.returncode, 0, res.stderr.decode(errors="replace"))
-        return res.stdout
-
     def listed(self, site):
         out = self.rclone("lsf", "-R", "--files-only", "s3t:%s/%s" % (BUCKET, site.key_prefix))
         return sorted(site.key_prefix + "/" + line for line in out.decode().split("\n") if line)
@@ -323,30 +286,16 @@ class SyncTest(unittest.TestCase):
         self.assertEqual(len(only), 6)
 
 
-class DaemonSyncTest(unittest.TestCase):
+class DaemonSyncTest(harness.S3TestCase):
     """The daemon's sync module: a refused queue waits (status `blocked`, one error line,
     nothing deleted); restarted with the right secret, it uploads and clears."""
-
-    @classmethod
-    def setUpClass(cls):
-        require_peers()
-        harness.require_binaries("cctv-worker")
-        cls.work = tempfile.mkdtemp(prefix="cctv-syncd-")
-        cls.server = S3Server(cls.work).start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.server.stop()
-        if not harness.KEEP:
-            shutil.rmtree(cls.work, ignore_errors=True)
+    WORK_PREFIX = "cctv-syncd-"
+    NEEDS = ("cctv-worker",)
 
     def start(self, site):
         log = open(os.path.join(site.dir, "worker.log"), "a")
-        env = dict(os.environ)
-        for var in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
-            env.pop(var, None)
         proc = subprocess.Popen([WORKER, "--config", site.config], stdout=log,
-                                stderr=subprocess.STDOUT, env=env)
+                                stderr=subprocess.STDOUT, env=harness.env_without_aws())
         log.close()
         return proc
 
@@ -412,7 +361,7 @@ class ArchivedDayPlaysFromS3(harness.SiteTestCase):
 
     @classmethod
     def build_archive(cls):
-        require_peers()
+        harness.require_s3rver()
         cls.server = S3Server(cls.work).start()
         cls.placed = cls.archive.run(CAMERA, cls.DATE, "101500")
         cls.EXTRA_CONFIG = {

@@ -30,32 +30,17 @@ def probe(path):
     return streams[0]
 
 
-class ThumbnailsWithWorker(harness.SiteTestCase):
-    LAYOUT = "multi"
-    CAMERAS = harness.MULTI_CAMERAS
+class ThumbnailsWithWorker(harness.MultiSiteTestCase):
     WORKER_DAEMON = True
     # Days stay segments here (the converter's own tests cover converted days).
     EXTRA_CONFIG = {"conversion": {"enabled": False}}
 
     @classmethod
-    def build_archive(cls):
-        harness.build_multi(cls.archive)
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        deadline = time.monotonic() + 90
-        missing = None
-        while time.monotonic() < deadline:
-            missing = [p for p in cls.archive.placed
-                       if not os.path.exists(os.path.join(cls.root, thumb_rel(p)))]
-            if not missing:
-                return
-            time.sleep(0.2)
-        logs = cls.site.logs()
-        cls.tearDownClass()
-        raise RuntimeError("no thumbnails after 90 s for %s%s"
-                           % ([thumb_rel(p) for p in missing[:5]], logs))
+    def site_started(cls):
+        def missing():
+            return [thumb_rel(p) for p in cls.archive.placed
+                    if not os.path.exists(os.path.join(cls.root, thumb_rel(p)))]
+        cls.wait_until(lambda: not missing(), 90, lambda: "the thumbnails of %s" % missing()[:5])
 
     def test_every_segment_has_a_jpeg_thumbnail(self):
         self.assertGreater(len(self.archive.placed), 40)

@@ -19,16 +19,13 @@ libx264, made once per run). What is checked:
 import json
 import os
 import resource
-import shutil
 import sys
-import tempfile
 import time
 import unittest
 
 import harness
-from harness import BIN, BUILD_DIR, KEEP, Stack, day
+from harness import day
 
-WORKER = os.path.join(BIN, "cctv-worker")
 SEG_S = 10
 FPS = 10
 SIZE = "640x360"
@@ -51,31 +48,13 @@ def ffprobe(path):
         float(info["format"]["duration"])
 
 
-class TimelapseCase(unittest.TestCase):
-    maxDiff = None
+class TimelapseCase(harness.WorkerTestCase):
+    WORK_PREFIX = "cctv-tl-"
 
     def setUp(self):
-        harness.require_binaries("cctv-worker")
-        self.work = tempfile.mkdtemp(prefix="cctv-tl-")
-        self.root = os.path.join(self.work, "archive")
-        os.makedirs(self.root)
-        self.catalog = os.path.join(self.work, "var", "catalog.sqlite")
-        self.config = os.path.join(self.work, "config.json")
-        self.stack = None
-        self.addCleanup(self._cleanup)
+        super().setUp()
         harness.cctvsite.write_config(self.config, self.root, self.catalog, "Timelapse test", {
             "conversion": {"enabled": False, "preset": "ultrafast"}})
-
-    def _cleanup(self):
-        if self.stack is not None:
-            self.stack.stop()
-        if KEEP:
-            print("\nkept %s" % self.work, file=sys.stderr)
-        else:
-            shutil.rmtree(self.work, ignore_errors=True)
-
-    def worker(self, *args, timeout=120):
-        return harness.run([WORKER, "--config", self.config] + list(args), timeout=timeout)
 
     def timelapse_now(self, date, camera="front"):
         """Runs --timelapse-now; returns (result, CPU seconds, wall seconds)."""
@@ -87,9 +66,6 @@ class TimelapseCase(unittest.TestCase):
         cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
         self.assertEqual(res.returncode, 0, "--timelapse-now %s: %s" % (date, res.stderr))
         return res, cpu, wall
-
-    def day_dir(self, date, camdir="front"):
-        return os.path.join(self.root, camdir, date)
 
     def assertTimelapse(self, path, width=640, height=360):
         self.assertTrue(os.path.isfile(path), "no %s in %s" % (path, os.listdir(
@@ -108,10 +84,8 @@ class TimelapseCase(unittest.TestCase):
         return video[0], duration
 
     def segment_rows(self):
-        res = self.worker("--reindex")
-        self.assertEqual(res.returncode, 0, res.stderr)
-        import sqlite3
-        con = sqlite3.connect("file:%s?mode=ro" % self.catalog, uri=True)
+        res = self.reindex()
+        con = self.db()
         try:
             return con.execute("SELECT d.date, s.name FROM segment s JOIN day d ON "
                                "d.camera_id = s.camera_id AND d.date = s.date "
@@ -126,7 +100,8 @@ class TimelapseNow(TimelapseCase):
         segs = segments(36)
         harness.lay_out(self.root, "front", d, "100000", segs[:24])
         harness.lay_out(self.root, "front", d, "120000", segs[24:])  # after a gap
-        out = os.path.join(self.day_dir(d), "timelapse.mp4")
+        dd = self.day_dir("front", d)
+        out = os.path.join(dd, "timelapse.mp4")
         with open(out + ".part", "wb") as f:  # left by a kill -9
             f.write(b"\0" * 4096)
         res, cpu, wall = self.timelapse_now(d)
@@ -146,20 +121,21 @@ class TimelapseNow(TimelapseCase):
         rows, log = self.segment_rows()
         self.assertEqual(len(rows), 36)
         self.assertNotIn("timelapse", log)
-        self.assertEqual(sorted(n for n in os.listdir(self.day_dir(d)) if n.endswith(".ts")),
+        self.assertEqual(sorted(n for n in os.listdir(dd) if n.endswith(".ts")),
                          sorted(r[1] for r in rows))
 
     def test_a_converted_day(self):
         d = day(-4)
         harness.lay_out(self.root, "front", d, "080000", segments(6))
         self.timelapse_now(d)
-        out = os.path.join(self.day_dir(d), "timelapse.mp4")
+        dd = self.day_dir("front", d)
+        out = os.path.join(dd, "timelapse.mp4")
         first = harness.sha256_file(out)
         res = self.worker("--convert-now", d, "--camera", "front", timeout=300)
         self.assertEqual(res.returncode, 0, res.stderr)
         # The converter deletes the segments only.
-        self.assertEqual(sorted(n for n in os.listdir(self.day_dir(d))
-                                if not os.path.isdir(os.path.join(self.day_dir(d), n))),
+        self.assertEqual(sorted(n for n in os.listdir(dd)
+                                if not os.path.isdir(os.path.join(dd, n))),
                          ["timelapse.mp4", "video.mp4", "video.mp4.sha512sum"])
         self.assertEqual(harness.sha256_file(out), first)
         # From video.mp4: one keyframe per fragment, each decoded.
@@ -182,15 +158,14 @@ class TimelapseDaemon(TimelapseCase):
         harness.lay_out(self.root, "front", day(-2), "100000", segments(12))
         harness.lay_out(self.root, "cam2", day(-1), "230000", segments(6))
         today = harness.lay_out(self.root, "front", day(0), "000000", segments(2), copy=True)
-        self.stack = Stack(self.work, self.config, BUILD_DIR, worker=True,
-                           programs=harness.have_binaries("cctv-index", "cctv-playlist"))
-        self.stack.start()
-        wanted = [os.path.join(self.day_dir(day(-2)), "timelapse.mp4"),
-                  os.path.join(self.day_dir(day(-1), "cam2"), "timelapse.mp4")]
+        self.start_stack()
+        wanted = [os.path.join(self.day_dir("front", day(-2)), "timelapse.mp4"),
+                  os.path.join(self.day_dir("cam2", day(-1)), "timelapse.mp4")]
         self.wait_for(wanted, 60)
         for path in wanted:
             self.assertTimelapse(path)
-        self.assertFalse(os.path.exists(os.path.join(self.day_dir(day(0)), "timelapse.mp4")),
+        self.assertFalse(os.path.exists(os.path.join(self.day_dir("front", day(0)),
+                                                     "timelapse.mp4")),
                          "today is still recording: %s" % today)
         # nginx serves it as video/mp4, whole and in ranges.
         rel = "/front/%s/timelapse.mp4" % day(-2)
@@ -229,7 +204,7 @@ class TimelapseDaemon(TimelapseCase):
         os.utime(wanted[0], (old, old))
         late = harness.lay_out(self.root, "front", day(-2), "150000", segments(1), copy=True)
         kept = old - 3600  # quiet long enough to be settled at once
-        os.utime(os.path.join(self.day_dir(day(-2)), late[0].name), (kept, kept))
+        os.utime(os.path.join(self.day_dir("front", day(-2)), late[0].name), (kept, kept))
         before = log.count("timelapse of %s" % day(-2))
         self.stack.start_worker()
         deadline = time.monotonic() + 60
@@ -241,10 +216,6 @@ class TimelapseDaemon(TimelapseCase):
         self.assertTimelapse(wanted[0])
         self.assertIn("13 files", self.worker_log().split("timelapse of %s" % day(-2))[-1])
         self.assertEqual(self.worker_log().count("timelapse of %s" % day(-2)), before + 1)
-
-    def worker_log(self):
-        with open(self.stack.log_path("cctv-worker"), errors="replace") as f:
-            return f.read()
 
     def wait_for(self, paths, timeout):
         deadline = time.monotonic() + timeout

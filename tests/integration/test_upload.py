@@ -11,28 +11,16 @@ from harness import day
 USER, PASSWORD = "streamer", "pa55:word"
 
 
-class UploadWithWorker(harness.SiteTestCase):
-    LAYOUT = "multi"
-    CAMERAS = harness.MULTI_CAMERAS
+class UploadWithWorker(harness.MultiSiteTestCase):
     WORKER_DAEMON = True
     UPLOAD_USERS = ("%s:%s" % (USER, PASSWORD),)
 
     @classmethod
-    def build_archive(cls):
-        harness.build_multi(cls.archive)
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
+    def site_started(cls):
         # The daemon indexes the archive when it starts.
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if cls.site.get("/playlist.m3u8?camera=front&date=" + day(0))[0] == 200:
-                return
-            time.sleep(0.1)
-        logs = cls.site.logs()
-        cls.tearDownClass()
-        raise RuntimeError("the worker did not index the archive in 30 s" + logs)
+        query = "/playlist.m3u8?camera=front&date=" + day(0)
+        cls.wait_until(lambda: cls.site.get(query)[0] == 200, 30,
+                       "the worker to index the archive")
 
     def put(self, rel, data, password=PASSWORD):
         auth = base64.b64encode(("%s:%s" % (USER, password)).encode()).decode()
