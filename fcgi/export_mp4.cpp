@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <functional>
 #include <optional>
 #include <system_error>
 #include <utility>
@@ -192,8 +193,60 @@ Result<Mp4Export> Mp4Export::open(const ExportPlan& plan, const std::filesystem:
   return Mp4Export(std::move(state));
 }
 
-Result<ExportStats> Mp4Export::write(const Mp4Sink& sink) {
+Result<ExportStats> Mp4Export::write(const Mp4Sink& sink, Mp4Index* index) {
+  if (index == nullptr) return run(sink, nullptr, nullptr, nullptr);
+  BoxScanner scanner;
+  std::optional<Error> unreadable;
+  auto tee = [&](std::string_view bytes) {
+    if (!unreadable) {
+      if (auto fed = scanner.feed(bytes); !fed) unreadable = fed.error();
+    }
+    return sink(bytes);
+  };
+  std::vector<WriterState> keyframes;
+  UtcMicros origin = 0;
+  auto stats = run(tee, nullptr, &origin, &keyframes);
+  if (!stats) return stats;
+  index->size = stats->bytes;
+  index->origin = origin;
+  index->checkpoints.clear();
+  if (unreadable) {
+    log::warning("export: no checkpoints: " + unreadable->message);
+  } else if (scanner.at_box_boundary()) {
+    fill_checkpoints(*index, scanner.fragments(), keyframes);
+    if (index->checkpoints.empty()) {
+      log::warning("export: no checkpoints: " + std::to_string(scanner.fragments().size()) +
+                   " fragments, " + std::to_string(keyframes.size()) + " keyframes");
+    }
+  }
+  return stats;
+}
+
+Result<ExportStats> Mp4Export::write_from(const Mp4Sink& sink, const Mp4Index& index,
+                                          std::size_t k) {
+  if (k == 0 || k >= index.checkpoints.size()) {
+    return fail(ErrorKind::internal, "no checkpoint #" + std::to_string(k));
+  }
+  ResumeFilter filter(index, k, sink);
+  UtcMicros origin = index.origin;
+  auto stats = run(std::ref(filter), &index.checkpoints[k], &origin, nullptr);
+  if (filter.mismatched()) {
+    return fail(ErrorKind::data_loss, "resumed MP4 differs: " + filter.problem());
+  }
+  if (!stats) return stats;
+  CCTV_TRY(filter.finish());
+  stats->bytes = filter.sent();
+  return stats;
+}
+
+Result<ExportStats> Mp4Export::run(const Mp4Sink& sink, const Checkpoint* resume,
+                                   UtcMicros* origin_out, std::vector<WriterState>* keyframes) {
   State& st = *m_state;
+  if (!st.first) {  // written before: piece 0 again, for its codec parameters
+    auto first = open_piece(st.paths.front(), st.pieces.front());
+    if (!first) return std::unexpected(first.error());
+    st.first.emplace(std::move(*first));
+  }
   std::pair<const Mp4Sink*, std::int64_t> sink_state{&sink, 0};
   AVFormatContext* raw = nullptr;
   if (const int rc = avformat_alloc_output_context2(&raw, nullptr, "mp4", nullptr); rc < 0) {
@@ -229,8 +282,16 @@ Result<ExportStats> Mp4Export::write(const Mp4Sink& sink) {
   av::Dictionary options;
   // Fragments (one per GOP) stream without seeking back; delay_moov writes the moov
   // with the first fragment, so that it carries the edit list that starts at `from`.
-  av_dict_set(options.out(), "movflags", "frag_keyframe+empty_moov+delay_moov+default_base_moof",
-              0);
+  // No mfra at the end: its table of all fragments could not be made by a muxer that
+  // starts in the middle (write_from), and players of a streamed fMP4 do not need it.
+  // Resumed, the muxer numbers its fragments on from the checkpoint's, and frag_discont
+  // makes its first decode time the first packet's PTS (shifted to the checkpoint's).
+  std::string movflags = "frag_keyframe+empty_moov+delay_moov+default_base_moof+skip_trailer";
+  if (resume != nullptr) movflags += "+frag_discont";
+  av_dict_set(options.out(), "movflags", movflags.c_str(), 0);
+  if (resume != nullptr) {
+    av_dict_set_int(options.out(), "fragment_index", resume->fragment.sequence, 0);
+  }
   if (const int rc = avformat_write_header(out.get(), options.out()); rc < 0) {
     return std::unexpected(av::error_from(rc, "write the MP4 header"));
   }
@@ -238,20 +299,34 @@ Result<ExportStats> Mp4Export::write(const Mp4Sink& sink) {
   auto packet = av::make_packet();
   if (!packet) return std::unexpected(packet.error());
   std::vector<av::Packet> gop;  // packets from the keyframe at or before `from`
-  bool started = false;
+  bool started = resume != nullptr;
   bool done = false;
-  UtcMicros origin = st.from;
-  std::int64_t last_dts = AV_NOPTS_VALUE;
-  UtcMicros prev_end = 0;  // where the previous piece's last frame ends
+  UtcMicros origin = resume != nullptr ? *origin_out : st.from;
+  std::int64_t last_dts = resume != nullptr ? resume->state.last_dts : AV_NOPTS_VALUE;
+  UtcMicros prev_end = resume != nullptr ? resume->state.prev_end : 0;
+  std::optional<std::int64_t> shift;  // added to a resumed muxer's timestamps
+  if (resume == nullptr) shift = 0;
+  // Where the reading is: piece, packets read from it, its time anchor and zero.
+  std::size_t at_piece = resume != nullptr ? resume->state.piece : 0;
+  std::int64_t at_packet = 0;
+  UtcMicros anchor = 0;
+  std::int64_t zero = AV_NOPTS_VALUE;
   ExportStats stats;
 
   auto emit = [&](AVPacket* pkt, UtcMicros pts_utc, UtcMicros dts_utc) -> Result<void> {
     pkt->stream_index = 0;
     pkt->pts = av_rescale_q(pts_utc - origin, k_micros, ost->time_base);
     pkt->dts = av_rescale_q(dts_utc - origin, k_micros, ost->time_base);
+    if (keyframes != nullptr && (pkt->flags & AV_PKT_FLAG_KEY) != 0) {
+      keyframes->push_back(WriterState{static_cast<std::uint32_t>(at_piece), at_packet - 1, anchor,
+                                       prev_end, zero, last_dts, stats.packets});
+    }
     if (last_dts != AV_NOPTS_VALUE && pkt->dts <= last_dts) pkt->dts = last_dts + 1;
     pkt->pts = std::max(pkt->pts, pkt->dts);
     last_dts = pkt->dts;
+    if (!shift) shift = static_cast<std::int64_t>(resume->fragment.decode_time) - pkt->pts;
+    pkt->pts += *shift;
+    pkt->dts += *shift;
     pkt->duration = av_rescale_q(pkt->duration, k_micros, ost->time_base);
     pkt->pos = -1;
     ++stats.packets;
@@ -261,7 +336,7 @@ Result<ExportStats> Mp4Export::write(const Mp4Sink& sink) {
     return {};
   };
 
-  for (std::size_t i = 0; i < st.pieces.size() && !done; ++i) {
+  for (std::size_t i = at_piece; i < st.pieces.size() && !done; ++i) {
     const ExportPiece& piece = st.pieces[i];
     Input in;
     if (i == 0) {
@@ -278,11 +353,20 @@ Result<ExportStats> Mp4Export::write(const Mp4Sink& sink) {
         ist->codecpar->height != ost->codecpar->height) {
       return fail(ErrorKind::data_loss, piece.name + ": codec or picture size changes");
     }
-    // A piece continuing the previous one without a gap follows on from its last frame
-    // (file-name start times have one-second resolution); after a gap, its own start.
-    const bool continues = i > 0 && piece.start_us <= st.pieces[i - 1].end_us + 1'500'000;
-    const UtcMicros anchor = continues ? prev_end : piece.start_us;
-    std::int64_t zero = piece.converted ? AV_NOPTS_VALUE : ist->start_time;
+    at_piece = i;
+    at_packet = 0;
+    std::int64_t skip = 0;  // packets a resumed muxer does not need
+    if (resume != nullptr && i == resume->state.piece) {
+      anchor = resume->state.anchor;
+      zero = resume->state.zero;
+      skip = resume->state.packet;
+    } else {
+      // A piece continuing the previous one without a gap follows on from its last frame
+      // (file-name start times have one-second resolution); after a gap, its own start.
+      const bool continues = i > 0 && piece.start_us <= st.pieces[i - 1].end_us + 1'500'000;
+      anchor = continues ? prev_end : piece.start_us;
+      zero = piece.converted ? AV_NOPTS_VALUE : ist->start_time;
+    }
     std::int64_t frame_us = 0;
     if (ist->avg_frame_rate.num > 0 && ist->avg_frame_rate.den > 0) {
       frame_us = av_rescale_q(1, av_inv_q(ist->avg_frame_rate), k_micros);
@@ -295,6 +379,7 @@ Result<ExportStats> Mp4Export::write(const Mp4Sink& sink) {
         return std::unexpected(
             av::error_from(rc, "read " + format_date(piece.date) + "/" + piece.name));
       }
+      if (at_packet++ < skip) continue;
       AVPacket* pkt = packet->get();
       if (pkt->stream_index != in.stream || pkt->pts == AV_NOPTS_VALUE) continue;
       if (pkt->dts == AV_NOPTS_VALUE) pkt->dts = pkt->pts;
@@ -338,6 +423,7 @@ Result<ExportStats> Mp4Export::write(const Mp4Sink& sink) {
   if (!started) {
     for (av::Packet& held : gop) CCTV_TRY(emit(held.get(), held->pts, held->dts));
   }
+  if (origin_out != nullptr) *origin_out = origin;
   if (const int rc = av_write_trailer(out.get()); rc < 0) {
     return std::unexpected(av::error_from(rc, "finish the MP4"));
   }

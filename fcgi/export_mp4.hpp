@@ -6,12 +6,14 @@
 #include "core/civil_time.hpp"
 #include "core/error.hpp"
 #include "fcgi/export_range.hpp"
+#include "fcgi/export_resume.hpp"
 
 #include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <memory>
 #include <string_view>
+#include <vector>
 
 namespace cctv::web {
 
@@ -33,7 +35,15 @@ class Mp4Export {
 
   // The MP4 of [from, to): starts with the keyframe at or before `from`, and an edit
   // list makes playback start at `from`. An error means the output was cut short.
-  Result<ExportStats> write(const Mp4Sink& sink);
+  // With `index`, also records its size and a checkpoint per fragment.
+  Result<ExportStats> write(const Mp4Sink& sink, Mp4Index* index = nullptr);
+
+  // The same MP4 from fragment `k` (1 or later) of `index` on: the sink's first byte is
+  // byte `index.checkpoints[k].fragment.offset` of write()'s MP4. A fresh muxer starts at
+  // the fragment's first packet; each fragment it makes must match its checkpoint before
+  // a byte of it goes out, so an error with nothing sent means "make it from the start".
+  // `stats.bytes` counts the bytes sent.
+  Result<ExportStats> write_from(const Mp4Sink& sink, const Mp4Index& index, std::size_t k);
 
   Mp4Export(Mp4Export&&) noexcept;
   Mp4Export& operator=(Mp4Export&&) noexcept;
@@ -45,6 +55,8 @@ class Mp4Export {
 
  private:
   explicit Mp4Export(std::unique_ptr<State> state);
+  Result<ExportStats> run(const Mp4Sink& sink, const Checkpoint* resume, UtcMicros* origin,
+                          std::vector<WriterState>* keyframes);
   std::unique_ptr<State> m_state;
 };
 
