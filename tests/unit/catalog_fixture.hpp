@@ -4,6 +4,7 @@
 #pragma once
 
 #include "core/catalog.hpp"
+#include "tests/unit/printers.hpp"
 #include "tests/unit/temp_dir.hpp"
 
 #include <boost/test/unit_test.hpp>
@@ -14,21 +15,6 @@
 #include <stdexcept>
 #include <string>
 #include <utility>
-
-namespace cctv {
-inline std::ostream& boost_test_print_type(std::ostream& os, ErrorKind kind) {
-  return os << to_string(kind);
-}
-inline std::ostream& boost_test_print_type(std::ostream& os, const Date& date) {
-  return os << format_date(date);
-}
-inline std::ostream& boost_test_print_type(std::ostream& os, DayState state) {
-  return os << to_string(state);
-}
-inline std::ostream& boost_test_print_type(std::ostream& os, CameraState state) {
-  return os << to_string(state);
-}
-}  // namespace cctv
 
 namespace cctv::test {
 

@@ -13,6 +13,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include "core/civil_time.hpp"
+#include "tests/unit/printers.hpp"
 
 #include <array>
 #include <cstdint>
@@ -20,16 +21,6 @@
 #include <ostream>
 #include <string>
 #include <string_view>
-
-namespace cctv {
-// How Boost.Test prints these in failure messages.
-inline std::ostream& boost_test_print_type(std::ostream& os, ErrorKind kind) {
-  return os << to_string(kind);
-}
-inline std::ostream& boost_test_print_type(std::ostream& os, const Date& date) {
-  return os << format_date(date);
-}
-}  // namespace cctv
 
 using namespace cctv;
 

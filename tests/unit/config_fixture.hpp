@@ -3,6 +3,7 @@
 #pragma once
 
 #include "core/config.hpp"
+#include "tests/unit/printers.hpp"
 
 #include <boost/test/unit_test.hpp>
 
@@ -10,12 +11,6 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
-
-namespace cctv {
-inline std::ostream& boost_test_print_type(std::ostream& os, ErrorKind kind) {
-  return os << to_string(kind);
-}
-}  // namespace cctv
 
 namespace cctv::test {
 

@@ -4,6 +4,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include "core/layout.hpp"
+#include "tests/unit/printers.hpp"
 #include "tests/unit/temp_dir.hpp"
 
 #include <cstdlib>
@@ -14,12 +15,6 @@
 #include <string>
 #include <string_view>
 #include <vector>
-
-namespace cctv {
-inline std::ostream& boost_test_print_type(std::ostream& os, const Date& date) {
-  return os << format_date(date);
-}
-}  // namespace cctv
 
 using namespace cctv;
 namespace fs = std::filesystem;

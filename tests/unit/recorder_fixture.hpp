@@ -5,6 +5,7 @@
 #pragma once
 
 #include "core/av.hpp"
+#include "tests/unit/printers.hpp"
 #include "tests/unit/worker_fixture.hpp"
 #include "worker/indexer.hpp"
 #include "worker/recorder.hpp"
@@ -18,12 +19,6 @@
 #include <mutex>
 #include <optional>
 #include <vector>
-
-namespace cctv {
-inline std::ostream& boost_test_print_type(std::ostream& os, CameraState state) {
-  return os << to_string(state);
-}
-}  // namespace cctv
 
 namespace cctv::test {
 

@@ -5,6 +5,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include "core/unique_fd.hpp"
+#include "tests/unit/printers.hpp"
 #include "tests/unit/temp_dir.hpp"
 #include "worker/s3_checksum.hpp"
 
@@ -14,12 +15,6 @@
 #include <fstream>
 #include <string>
 #include <vector>
-
-namespace cctv {
-inline std::ostream& boost_test_print_type(std::ostream& os, ErrorKind kind) {
-  return os << to_string(kind);
-}
-}  // namespace cctv
 
 using namespace cctv;
 using namespace cctv::worker;

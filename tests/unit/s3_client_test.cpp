@@ -7,6 +7,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include "tests/unit/fake_s3.hpp"
+#include "tests/unit/printers.hpp"
 #include "tests/unit/temp_dir.hpp"
 #include "worker/s3_client.hpp"
 #include "worker/s3_error.hpp"
@@ -21,12 +22,6 @@ using namespace cctv::worker;
 using cctv::test::Bucket;
 using cctv::test::FakeS3;
 using namespace std::chrono_literals;
-
-namespace cctv {
-inline std::ostream& boost_test_print_type(std::ostream& os, ErrorKind kind) {
-  return os << to_string(kind);
-}
-}  // namespace cctv
 
 namespace {
 

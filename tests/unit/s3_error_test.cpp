@@ -3,6 +3,7 @@
 #define BOOST_TEST_MODULE s3_error
 #include <boost/test/unit_test.hpp>
 
+#include "tests/unit/printers.hpp"
 #include "worker/s3_error.hpp"
 
 #include <curl/curl.h>
@@ -11,12 +12,6 @@
 
 using namespace cctv;
 using namespace cctv::worker;
-
-namespace cctv {
-inline std::ostream& boost_test_print_type(std::ostream& os, ErrorKind kind) {
-  return os << to_string(kind);
-}
-}  // namespace cctv
 
 namespace {
 

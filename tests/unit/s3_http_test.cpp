@@ -3,6 +3,7 @@
 #define BOOST_TEST_MODULE s3_http
 #include <boost/test/unit_test.hpp>
 
+#include "tests/unit/printers.hpp"
 #include "worker/s3_error.hpp"
 #include "worker/s3_http.hpp"
 
@@ -12,12 +13,6 @@
 #include <unistd.h>
 
 #include <string>
-
-namespace cctv {
-inline std::ostream& boost_test_print_type(std::ostream& os, ErrorKind kind) {
-  return os << to_string(kind);
-}
-}  // namespace cctv
 
 using namespace cctv;
 using namespace cctv::worker;

@@ -4,6 +4,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include "core/sqlite.hpp"
+#include "tests/unit/printers.hpp"
 #include "tests/unit/temp_dir.hpp"
 
 #include <sqlite3.h>
@@ -15,12 +16,6 @@
 #include <stdexcept>
 #include <string>
 #include <utility>
-
-namespace cctv {
-inline std::ostream& boost_test_print_type(std::ostream& os, ErrorKind kind) {
-  return os << to_string(kind);
-}
-}  // namespace cctv
 
 using namespace cctv;
 using sqlite::Database;

@@ -2,10 +2,11 @@
 // segments made with the ffmpeg CLI at test time, and ffprobe's view of them.
 #pragma once
 
-#include "tests/unit/temp_dir.hpp"
 #include "core/catalog.hpp"
 #include "core/config.hpp"
 #include "core/error.hpp"
+#include "tests/unit/printers.hpp"
+#include "tests/unit/temp_dir.hpp"
 
 #include <sys/stat.h>
 
@@ -21,19 +22,9 @@
 #include <string>
 #include <utility>
 
-namespace cctv {
-inline std::ostream& boost_test_print_type(std::ostream& os, ErrorKind kind) {
-  return os << to_string(kind);
-}
-inline std::ostream& boost_test_print_type(std::ostream& os, DayState state) {
-  return os << to_string(state);
-}
-}  // namespace cctv
-
 namespace cctv::test {
 
 namespace fs = std::filesystem;
-
 
 // Runs a shell command and returns its standard output; throws if it fails.
 inline std::string run(const std::string& command) {
