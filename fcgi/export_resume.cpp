@@ -1,5 +1,7 @@
 #include "fcgi/export_resume.hpp"
 
+#include "fcgi/etag.hpp"
+
 #include <algorithm>
 #include <utility>
 
@@ -14,15 +16,6 @@ std::uint64_t be(std::string_view bytes, std::size_t at, std::size_t width) {
     value = (value << 8) | static_cast<unsigned char>(bytes[at + i]);
   }
   return value;
-}
-
-std::uint64_t fnv1a(std::string_view bytes) {
-  std::uint64_t hash = 0xcbf29ce484222325ULL;
-  for (const char c : bytes) {
-    hash ^= static_cast<unsigned char>(c);
-    hash *= 0x100000001b3ULL;
-  }
-  return hash;
 }
 
 // The children of a box whose payload is `body`: (type, payload) in order, or an error
@@ -62,7 +55,7 @@ std::optional<std::size_t> Mp4Index::fragment_at(std::int64_t at) const {
 Result<Mp4Fragment> parse_moof(std::string_view moof) {
   Mp4Fragment out;
   out.bytes = static_cast<std::int64_t>(moof.size());
-  out.moof_hash = fnv1a(moof);
+  out.moof_hash = Fnv1a().add(moof).value();
   if (moof.size() < 8 || moof.substr(4, 4) != "moof") {
     return fail(ErrorKind::data_loss, "moof: not a moof box");
   }
