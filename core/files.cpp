@@ -48,6 +48,16 @@ Result<fs::path> write_temporary(const fs::path& path, std::string_view bytes) {
   return fs::path(name);
 }
 
+std::optional<struct stat> stat_of(const fs::path& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return std::nullopt;
+  return st;
+}
+
+std::int64_t nanoseconds(const timespec& time) {
+  return std::int64_t{time.tv_sec} * 1'000'000'000 + time.tv_nsec;
+}
+
 }  // namespace
 
 Result<void> write_file_atomically(const fs::path& path, std::string_view bytes) {
@@ -85,15 +95,15 @@ Result<void> fsync_path(const fs::path& path, bool directory) {
 }
 
 std::optional<std::int64_t> file_mtime_ns(const fs::path& path) {
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) return std::nullopt;
-  return std::int64_t{st.st_mtim.tv_sec} * 1'000'000'000 + st.st_mtim.tv_nsec;
+  const auto st = stat_of(path);
+  if (!st) return std::nullopt;
+  return nanoseconds(st->st_mtim);
 }
 
 std::optional<std::int64_t> file_ctime_ns(const fs::path& path) {
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) return std::nullopt;
-  return std::int64_t{st.st_ctim.tv_sec} * 1'000'000'000 + st.st_ctim.tv_nsec;
+  const auto st = stat_of(path);
+  if (!st) return std::nullopt;
+  return nanoseconds(st->st_ctim);
 }
 
 Result<void> set_file_mtime_ns(const fs::path& path, std::int64_t mtime_ns) {

@@ -61,9 +61,7 @@ Result<TimelapseStats> make_day_timelapse(Catalog& catalog, const Camera& camera
                                           const TimelapseOptions& options) {
   const fs::path dir = camera.day_path(day.date);
   const std::string what = "cam=" + camera.name + " timelapse of " + format_date(day.date);
-  const std::int64_t listed_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                     std::chrono::system_clock::now().time_since_epoch())
-                                     .count();
+  const std::int64_t listed_ns = utc_now() * 1000;  // the timelapse's mtime
   auto inputs = timelapse_inputs(catalog, camera.id, day, dir);
   if (!inputs) return std::unexpected(inputs.error().context(what));
   if (!*inputs) {
